@@ -1,0 +1,41 @@
+package dev.ferry.router;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Everything that can go wrong while proxying, closed: each kind carries the status the client gets, the value of
+ * {@code X-Ferry-Error} and the {@code outcome} tag of {@code ferry.requests}. Adding a kind means adding a line here
+ * (and a row in docs/troubleshooting.md).
+ */
+public enum ProxyFailure {
+    TENANT_MISSING(HttpResponseStatus.BAD_REQUEST, "tenant_missing"),
+    TENANT_INVALID(HttpResponseStatus.BAD_REQUEST, "tenant_invalid"),
+    TENANT_AMBIGUOUS(HttpResponseStatus.BAD_REQUEST, "tenant_ambiguous"),
+    TENANT_TOKEN_INVALID(HttpResponseStatus.UNAUTHORIZED, "tenant_token_invalid"),
+    /** No flag state has been loaded yet (or it lacks the routing flag): fail closed, never guess legacy. */
+    ROUTING_UNKNOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "routing_unknown"),
+    BREAKER_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "breaker_open"),
+    POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted"),
+    BACKEND_CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY, "backend_connect_failed"),
+    BACKEND_CLOSED(HttpResponseStatus.BAD_GATEWAY, "backend_closed"),
+    BACKEND_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "backend_timeout"),
+    /** A bug in Ferry: logged with its stack trace, answered without one. */
+    INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error");
+
+    private final HttpResponseStatus status;
+    private final String kind;
+
+    ProxyFailure(HttpResponseStatus status, String kind) {
+        this.status = status;
+        this.kind = kind;
+    }
+
+    public HttpResponseStatus status() {
+        return status;
+    }
+
+    /** The value of {@code X-Ferry-Error}, of the {@code error} field in the JSON body and of the metric tag. */
+    public String kind() {
+        return kind;
+    }
+}

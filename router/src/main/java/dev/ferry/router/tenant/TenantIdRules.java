@@ -1,0 +1,51 @@
+package dev.ferry.router.tenant;
+
+import dev.ferry.router.ProxyException;
+import dev.ferry.router.ProxyFailure;
+import java.util.regex.Pattern;
+
+/**
+ * What a tenant id may look like (config {@code tenant.id-pattern}, {@code tenant.max-length}). Every source checks
+ * its raw value here, so a value that could never be a tenant is refused with the same message wherever it came from.
+ */
+public final class TenantIdRules {
+    private final Pattern pattern;
+    private final int maxLength;
+    private final String expectation;
+
+    public TenantIdRules(Pattern pattern, int maxLength) {
+        this.pattern = pattern;
+        this.maxLength = maxLength;
+        this.expectation = "expected: 1-" + maxLength + " characters matching " + pattern.pattern();
+    }
+
+    /**
+     * @param raw the value as the request carried it
+     * @param where where it came from, for the message ("header 'X-Tenant-Id'")
+     */
+    public TenantId parse(String raw, String where) {
+        if (raw.isEmpty() || raw.length() > maxLength || !pattern.matcher(raw).matches()) {
+            throw new ProxyException(
+                    ProxyFailure.TENANT_INVALID,
+                    "tenant id '" + printable(raw) + "' from " + where + " is not valid (" + expectation + ")");
+        }
+        return new TenantId(raw);
+    }
+
+    public String expectation() {
+        return expectation;
+    }
+
+    /** Echo at most 80 printable characters of client input back into a message or a log line. */
+    public static String printable(String raw) {
+        StringBuilder out = new StringBuilder(Math.min(raw.length(), 80) + 3);
+        for (int i = 0; i < raw.length() && i < 80; i++) {
+            char c = raw.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        if (raw.length() > 80) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}
