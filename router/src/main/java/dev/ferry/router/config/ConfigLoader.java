@@ -1,0 +1,459 @@
+package dev.ferry.router.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.ferry.router.config.ListenConfig.Protocol;
+import dev.ferry.router.config.TenantConfig.JwtConfig;
+import dev.ferry.router.config.TenantConfig.Source;
+import dev.ferry.router.config.TenantConfig.WhenMissing;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Builds a {@link RouterConfig} from, in rising precedence: the defaults of {@link ConfigKey}, the given base values
+ * (the demo's), a YAML file, and {@code FERRY_*} environment variables. Every problem is collected and reported at
+ * once in an {@link InvalidConfigException}; nothing falls back quietly.
+ */
+public final class ConfigLoader {
+    private final Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
+    private final List<String> problems = new ArrayList<>();
+    private final Set<ConfigKey> unparsable = EnumSet.noneOf(ConfigKey.class);
+
+    private ConfigLoader() {
+        for (ConfigKey key : ConfigKey.values()) {
+            values.put(key, key.defaultValue());
+        }
+    }
+
+    /**
+     * @param base values that replace the defaults (by key, such as {@code backends.legacy.url}); the file and the
+     *     environment still override them
+     * @param file the YAML file, if any
+     * @param env the environment ({@code System.getenv()})
+     */
+    public static Loaded load(Map<String, String> base, Optional<Path> file, Map<String, String> env)
+            throws InvalidConfigException {
+        ConfigLoader loader = new ConfigLoader();
+        base.forEach((key, value) -> loader.set(key, value, "built-in value"));
+        file.ifPresent(loader::readFile);
+        loader.readEnv(env);
+        RouterConfig config = loader.build();
+        if (!loader.problems.isEmpty()) {
+            throw new InvalidConfigException(loader.problems);
+        }
+        return new Loaded(config, Map.copyOf(loader.values));
+    }
+
+    /** The built config and the text of every key it was built from (for the effective-config log). */
+    public record Loaded(RouterConfig config, Map<ConfigKey, String> values) {
+        /** One line per key, {@code key = value}, secrets as {@code ***}. */
+        public List<String> describe() {
+            List<String> lines = new ArrayList<>();
+            for (ConfigKey key : ConfigKey.values()) {
+                String value = values.getOrDefault(key, "");
+                lines.add(key.key() + " = " + (key.secret() && !value.isEmpty() ? "***" : value));
+            }
+            return lines;
+        }
+    }
+
+    private void set(String key, String value, String origin) {
+        ConfigKey k = ConfigKey.byKey(key);
+        if (k == null) {
+            problems.add("unknown key '" + key + "' in " + origin + suggestion(key));
+            return;
+        }
+        values.put(k, value == null ? "" : value.trim());
+    }
+
+    private void readFile(Path file) {
+        String origin = "config file " + file;
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            problems.add(origin + ": not a readable file (expected: a YAML file, see README 'Configuration')");
+            return;
+        }
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            problems.add(origin + ": not valid YAML at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            return;
+        } catch (IOException e) {
+            problems.add(origin + ": cannot be read (" + e.getMessage() + ")");
+            return;
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return; // an empty file: all defaults
+        }
+        if (!root.isObject()) {
+            problems.add(origin + ": top level is a " + root.getNodeType().name().toLowerCase(Locale.ROOT)
+                    + " (expected: a map of keys, such as 'listen:')");
+            return;
+        }
+        flatten("", root, origin);
+    }
+
+    private void flatten(String prefix, JsonNode node, String origin) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = prefix + field.getKey();
+            JsonNode value = field.getValue();
+            if (value.isObject() && ConfigKey.byKey(key) == null) {
+                flatten(key + ".", value, origin);
+            } else if (value.isArray()) {
+                List<String> items = new ArrayList<>();
+                value.forEach(item -> items.add(item.asText()));
+                set(key, String.join(",", items), origin);
+            } else if (value.isObject()) {
+                problems.add(key + ": a map in " + origin + " (expected: a single value)");
+            } else {
+                set(key, value.isNull() ? "" : value.asText(), origin);
+            }
+        }
+    }
+
+    private void readEnv(Map<String, String> env) {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("FERRY_")) {
+                continue;
+            }
+            ConfigKey match = null;
+            for (ConfigKey key : ConfigKey.values()) {
+                if (key.envName().equals(e.getKey())) {
+                    match = key;
+                }
+            }
+            if (match == null) {
+                problems.add("unknown environment variable " + e.getKey()
+                        + " (expected: FERRY_ followed by a configuration key in upper snake case, such as "
+                        + ConfigKey.POOL_MAX_IDLE_TIME.envName() + ")");
+            } else {
+                values.put(match, e.getValue().trim());
+            }
+        }
+    }
+
+    private static String suggestion(String key) {
+        ConfigKey best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (ConfigKey k : ConfigKey.values()) {
+            int d = distance(key, k.key());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, key.length() / 4)
+                ? " (did you mean '" + best.key() + "'?)"
+                : " (expected: a key from the README's configuration table)";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    // ---- typed reads: each records a problem and returns a stand-in so that every key is still checked ----
+
+    private String text(ConfigKey key) {
+        return values.get(key);
+    }
+
+    private int integer(ConfigKey key) {
+        String raw = text(key);
+        try {
+            return Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            fail(key, "a whole number");
+            return Integer.parseInt(key.defaultValue());
+        }
+    }
+
+    private boolean bool(ConfigKey key) {
+        String raw = text(key).toLowerCase(Locale.ROOT);
+        if (raw.equals("true") || raw.equals("false")) {
+            return Boolean.parseBoolean(raw);
+        }
+        fail(key, "true or false");
+        return Boolean.parseBoolean(key.defaultValue());
+    }
+
+    private Duration duration(ConfigKey key) {
+        try {
+            return Durations.parse(text(key));
+        } catch (IllegalArgumentException e) {
+            fail(key, "a duration such as 250ms, 2s, 5m or 1h");
+            return Durations.parse(key.defaultValue());
+        }
+    }
+
+    private <E extends Enum<E>> E choice(ConfigKey key, Class<E> type) {
+        String raw = text(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(raw.replace('-', '_'))) {
+                return e;
+            }
+        }
+        fail(key, "one of " + names(type));
+        return Enum.valueOf(type, key.defaultValue().toUpperCase(Locale.ROOT));
+    }
+
+    private <E extends Enum<E>> List<E> choices(ConfigKey key, Class<E> type) {
+        List<E> out = new ArrayList<>();
+        for (String item : items(key)) {
+            E match = null;
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(item.replace('-', '_'))) {
+                    match = e;
+                }
+            }
+            if (match == null) {
+                fail(key, "a list of " + names(type));
+                return List.of();
+            }
+            if (out.contains(match)) {
+                fail(key, "each of " + names(type) + " at most once");
+                return List.of();
+            }
+            out.add(match);
+        }
+        return out;
+    }
+
+    private List<String> items(ConfigKey key) {
+        List<String> out = new ArrayList<>();
+        for (String item : text(key).split(",")) {
+            if (!item.isBlank()) {
+                out.add(item.trim());
+            }
+        }
+        return out;
+    }
+
+    private Optional<Path> path(ConfigKey key, boolean mustExist) {
+        String raw = text(key);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Path p = Path.of(raw);
+        if (mustExist && !Files.isRegularFile(p)) {
+            problems.add(key.key() + ": '" + raw + "' does not exist or is not a file (expected: a readable file)");
+        }
+        return Optional.of(p);
+    }
+
+    private URI url(ConfigKey key, boolean required) {
+        String raw = text(key);
+        if (raw.isEmpty()) {
+            if (required) {
+                problems.add(key.key() + ": empty (expected: an http:// or https:// URL, such as http://10.0.0.5:8080)");
+                unparsable.add(key);
+            }
+            return null;
+        }
+        try {
+            URI uri = new URI(raw);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https"))
+                    && uri.getHost() != null
+                    && uri.getRawQuery() == null
+                    && uri.getRawFragment() == null
+                    && uri.getUserInfo() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // reported below, with what is expected
+        }
+        fail(key, "an http:// or https:// URL with a host and no query, such as http://10.0.0.5:8080");
+        return null;
+    }
+
+    private void fail(ConfigKey key, String expected) {
+        unparsable.add(key);
+        String shown = key.secret() ? "***" : "'" + text(key) + "'";
+        problems.add(key.key() + ": " + shown + " (expected: " + expected + ")");
+    }
+
+    private static <E extends Enum<E>> String names(Class<E> type) {
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        return String.join(", ", names);
+    }
+
+    // ---- records ----
+
+    private RouterConfig build() {
+        ListenConfig listen = record(() -> new ListenConfig(
+                text(ConfigKey.LISTEN_HOST),
+                integer(ConfigKey.LISTEN_PORT),
+                Set.copyOf(choices(ConfigKey.LISTEN_PROTOCOLS, Protocol.class))));
+        AdminConfig admin =
+                record(() -> new AdminConfig(text(ConfigKey.ADMIN_HOST), integer(ConfigKey.ADMIN_PORT)));
+        URI legacy = url(ConfigKey.BACKEND_LEGACY_URL, true);
+        URI newUrl = url(ConfigKey.BACKEND_NEW_URL, true);
+        BackendsConfig backends = legacy == null || newUrl == null ? null : new BackendsConfig(legacy, newUrl);
+        PoolConfig pool = record(() -> new PoolConfig(
+                integer(ConfigKey.POOL_MAX_CONNECTIONS),
+                integer(ConfigKey.POOL_PENDING_ACQUIRE_MAX),
+                duration(ConfigKey.POOL_PENDING_ACQUIRE_TIMEOUT),
+                duration(ConfigKey.POOL_MAX_IDLE_TIME),
+                duration(ConfigKey.POOL_MAX_LIFE_TIME)));
+        TimeoutConfig timeouts = record(
+                () -> new TimeoutConfig(duration(ConfigKey.TIMEOUT_CONNECT), duration(ConfigKey.TIMEOUT_RESPONSE)));
+        BreakerConfig breaker = record(() -> new BreakerConfig(
+                integer(ConfigKey.BREAKER_FAILURE_RATE),
+                integer(ConfigKey.BREAKER_WINDOW),
+                integer(ConfigKey.BREAKER_MINIMUM_CALLS),
+                duration(ConfigKey.BREAKER_WAIT_IN_OPEN),
+                integer(ConfigKey.BREAKER_HALF_OPEN_CALLS),
+                statuses()));
+        TenantConfig tenant = record(this::tenant);
+        FlagsConfig flags = record(this::flags);
+        ForwardingConfig forwarding = record(() -> new ForwardingConfig(
+                header(ConfigKey.FORWARD_SERVED_BY_HEADER),
+                header(ConfigKey.FORWARD_TENANT_HEADER),
+                bool(ConfigKey.FORWARD_PRESERVE_HOST),
+                bool(ConfigKey.FORWARD_TRUST_FORWARDED)));
+        ShutdownConfig shutdown = record(
+                () -> new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new RouterConfig(listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, shutdown);
+    }
+
+    private String header(ConfigKey key) {
+        String raw = text(key);
+        if (!raw.isEmpty() && !raw.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            fail(key, "an HTTP header name, such as X-Ferry-Backend, or empty");
+            return "";
+        }
+        return raw;
+    }
+
+    private Set<Integer> statuses() {
+        Set<Integer> out = new LinkedHashSet<>();
+        for (String item : items(ConfigKey.BREAKER_FAILURE_STATUSES)) {
+            try {
+                out.add(Integer.parseInt(item));
+            } catch (NumberFormatException e) {
+                fail(ConfigKey.BREAKER_FAILURE_STATUSES, "a list of statuses from 500 to 599, such as 502,503,504");
+                return Set.of();
+            }
+        }
+        return out;
+    }
+
+    private TenantConfig tenant() {
+        List<Source> sources = choices(ConfigKey.TENANT_SOURCES, Source.class);
+        Pattern idPattern;
+        try {
+            idPattern = Pattern.compile(text(ConfigKey.TENANT_ID_PATTERN));
+        } catch (PatternSyntaxException e) {
+            fail(ConfigKey.TENANT_ID_PATTERN, "a Java regular expression (" + e.getDescription() + ")");
+            idPattern = Pattern.compile(ConfigKey.TENANT_ID_PATTERN.defaultValue());
+        }
+        JwtConfig jwt = record(() -> new JwtConfig(
+                text(ConfigKey.TENANT_JWT_CLAIM),
+                text(ConfigKey.TENANT_JWT_HS256_SECRET),
+                text(ConfigKey.TENANT_JWT_JWKS),
+                text(ConfigKey.TENANT_JWT_ISSUER),
+                text(ConfigKey.TENANT_JWT_AUDIENCE),
+                duration(ConfigKey.TENANT_JWT_JWKS_REFRESH)));
+        if (jwt != null && sources.contains(Source.JWT) && !jwt.configured()) {
+            problems.add("tenant.sources: includes jwt, but neither tenant.jwt.hs256-secret nor tenant.jwt.jwks is set"
+                    + " (expected: one of them, so that tokens can be verified)");
+        }
+        if (sources.isEmpty() && unparsable.contains(ConfigKey.TENANT_SOURCES)) {
+            sources = List.of(Source.HEADER);
+        }
+        if (jwt == null) {
+            return null;
+        }
+        return new TenantConfig(
+                sources,
+                text(ConfigKey.TENANT_HEADER),
+                text(ConfigKey.TENANT_HOST_PATTERN),
+                text(ConfigKey.TENANT_PATH_PREFIX),
+                bool(ConfigKey.TENANT_STRIP_PATH_PREFIX),
+                jwt,
+                idPattern,
+                integer(ConfigKey.TENANT_MAX_LENGTH),
+                choice(ConfigKey.TENANT_WHEN_MISSING, WhenMissing.class));
+    }
+
+    private FlagsConfig flags() {
+        FlagsConfig.Source source = choice(ConfigKey.FLAGS_SOURCE, FlagsConfig.Source.class);
+        Optional<Path> file = path(ConfigKey.FLAGS_FILE, source == FlagsConfig.Source.FILE);
+        Optional<FlagsConfig.UnleashServer> server = Optional.empty();
+        if (source == FlagsConfig.Source.UNLEASH) {
+            URI url = url(ConfigKey.FLAGS_UNLEASH_URL, true);
+            FlagsConfig.UnleashServer s = record(() -> new FlagsConfig.UnleashServer(
+                    url == null ? URI.create("http://invalid") : url,
+                    text(ConfigKey.FLAGS_UNLEASH_TOKEN),
+                    text(ConfigKey.FLAGS_UNLEASH_APP_NAME),
+                    duration(ConfigKey.FLAGS_UNLEASH_REFRESH),
+                    Path.of(text(ConfigKey.FLAGS_UNLEASH_BACKUP_FILE)),
+                    path(ConfigKey.FLAGS_UNLEASH_BOOTSTRAP_FILE, true)));
+            if (s == null || url == null) {
+                return null;
+            }
+            server = Optional.of(s);
+        }
+        Optional<FlagsConfig.UnleashServer> finalServer = server;
+        return new FlagsConfig(
+                text(ConfigKey.FLAGS_FLAG_NAME), source, file, finalServer, integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS));
+    }
+
+    /** Builds one record; its validation message becomes a problem, unless a key in it already failed to parse. */
+    private <T> T record(Supplier<T> factory) {
+        try {
+            return factory.get();
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            boolean alreadyReported = false;
+            for (ConfigKey key : unparsable) {
+                alreadyReported |= message.startsWith(key.key() + ":");
+            }
+            if (!alreadyReported) {
+                problems.add(message);
+            }
+            return null;
+        }
+    }
+}

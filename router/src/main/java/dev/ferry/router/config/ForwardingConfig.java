@@ -1,0 +1,19 @@
+package dev.ferry.router.config;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What Ferry adds to and keeps from the forwarded request and response.
+ *
+ * @param servedByHeader response header naming the backend that served, or empty
+ * @param tenantHeader request header set to the resolved tenant for the backend, or empty
+ * @param preserveHost send the client's Host instead of the backend's
+ * @param trustForwardedHeaders extend the client's X-Forwarded-* instead of replacing them
+ */
+public record ForwardingConfig(
+        String servedByHeader, String tenantHeader, boolean preserveHost, boolean trustForwardedHeaders) {
+    public ForwardingConfig {
+        requireNonNull(servedByHeader, "servedByHeader");
+        requireNonNull(tenantHeader, "tenantHeader");
+    }
+}

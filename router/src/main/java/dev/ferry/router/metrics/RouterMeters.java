@@ -1,0 +1,175 @@
+package dev.ferry.router.metrics;
+
+import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.routing.RoutingDecision.Reason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.HttpMethod;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
+
+/**
+ * Every meter name and tag key, in one place. The tenant id is never a tag: tags have small, known value sets
+ * ({@code /routing/tenants/{id}} and logs answer per-tenant questions). Meters on the request path are created once
+ * and kept in arrays indexed by their tags, so recording a request is array look-ups and a timer update.
+ */
+public final class RouterMeters {
+    public static final String REQUESTS = "ferry.requests";
+    public static final String DECISIONS = "ferry.routing.decisions";
+    public static final String CACHE_LOOKUPS = "ferry.routing.cache.lookups";
+    public static final String CACHE_SIZE = "ferry.routing.cache.size";
+    public static final String FLAGS_AGE = "ferry.flags.age";
+    public static final String FLAGS_LOADED = "ferry.flags.loaded";
+    public static final String FLAGS_APPLIED = "ferry.flags.applied";
+    public static final String FLAGS_REJECTED = "ferry.flags.rejected";
+    public static final String FLAGS_FETCH_ERRORS = "ferry.flags.fetch.errors";
+    public static final String BREAKER_STATE = "ferry.breaker.state";
+    public static final String POOL_CONNECTIONS = "ferry.pool.connections";
+    public static final String READY = "ferry.ready";
+
+    public static final String TAG_BACKEND = "backend";
+    public static final String TAG_METHOD = "method";
+    public static final String TAG_STATUS_CLASS = "status_class";
+    public static final String TAG_OUTCOME = "outcome";
+    public static final String TAG_REASON = "reason";
+    public static final String TAG_RESULT = "result";
+    public static final String TAG_STATE = "state";
+    public static final String TAG_ORIGIN = "origin";
+
+    /** The {@code outcome} of a request that reached a backend and got its response back. */
+    public static final String OUTCOME_FORWARDED = "forwarded";
+    /** The client went away before the response was complete. */
+    public static final String OUTCOME_CLIENT_CLOSED = "client_closed";
+
+    private static final List<String> METHODS =
+            List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER");
+    private static final List<String> STATUS_CLASSES = List.of("1xx", "2xx", "3xx", "4xx", "5xx", "none");
+    /** No backend: the router answered before choosing one (a bad tenant, unknown routing). */
+    private static final String NO_BACKEND = "none";
+
+    private final MeterRegistry registry;
+    private final List<String> outcomes;
+    private final AtomicReferenceArray<Timer> requestTimers;
+    private final Counter[][] decisions = new Counter[Backend.values().length][Reason.values().length];
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
+
+    public RouterMeters(MeterRegistry registry) {
+        this.registry = registry;
+        this.outcomes = outcomes();
+        this.requestTimers = new AtomicReferenceArray<>(
+                (Backend.values().length + 1) * METHODS.size() * STATUS_CLASSES.size() * outcomes.size());
+        for (Backend backend : Backend.values()) {
+            for (Reason reason : Reason.values()) {
+                decisions[backend.ordinal()][reason.ordinal()] = Counter.builder(DECISIONS)
+                        .description("Routing decisions made for proxied requests")
+                        .tags(TAG_BACKEND, backend.tag(), TAG_REASON, reason.tag())
+                        .register(registry);
+            }
+        }
+        this.cacheHits = cacheCounter("hit");
+        this.cacheMisses = cacheCounter("miss");
+        // The series an SRE divides by each other must exist from the first scrape, before any traffic.
+        for (Backend backend : Backend.values()) {
+            for (String method : List.of("GET", "POST")) {
+                timer(backend.ordinal(), METHODS.indexOf(method), 1, 0);
+            }
+        }
+    }
+
+    private static List<String> outcomes() {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(OUTCOME_FORWARDED);
+        out.add(OUTCOME_CLIENT_CLOSED);
+        for (ProxyFailure f : ProxyFailure.values()) {
+            out.add(f.kind());
+        }
+        return List.copyOf(out);
+    }
+
+    private Counter cacheCounter(String result) {
+        return Counter.builder(CACHE_LOOKUPS)
+                .description("Routing decision cache look-ups")
+                .tag(TAG_RESULT, result)
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Records one finished request.
+     *
+     * @param backend the backend it was sent to, or null when the router answered before choosing one
+     * @param status the status the client got, or 0 when none was sent
+     * @param failure what went wrong, or null
+     * @param clientClosed the client went away first
+     */
+    public void recordRequest(
+            Backend backend, HttpMethod method, int status, ProxyFailure failure, boolean clientClosed, long nanos) {
+        int outcome = failure != null ? 2 + failure.ordinal() : clientClosed ? 1 : 0;
+        int statusClass = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+        timer(backend == null ? Backend.values().length : backend.ordinal(), methodIndex(method), statusClass, outcome)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer timer(int backend, int method, int statusClass, int outcome) {
+        int index = ((backend * METHODS.size() + method) * STATUS_CLASSES.size() + statusClass) * outcomes.size() + outcome;
+        Timer timer = requestTimers.get(index);
+        if (timer == null) {
+            timer = Timer.builder(REQUESTS)
+                    .description("Requests through the proxy, from the first byte received to the last byte sent")
+                    .tags(Tags.of(
+                            TAG_BACKEND, backend == Backend.values().length ? NO_BACKEND : Backend.values()[backend].tag(),
+                            TAG_METHOD, METHODS.get(method),
+                            TAG_STATUS_CLASS, STATUS_CLASSES.get(statusClass),
+                            TAG_OUTCOME, outcomes.get(outcome)))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry);
+            requestTimers.set(index, timer);
+        }
+        return timer;
+    }
+
+    private static int methodIndex(HttpMethod method) {
+        // HttpMethod.valueOf returns shared constants for the standard methods: compare by identity first.
+        if (method == HttpMethod.GET) {
+            return 0;
+        }
+        if (method == HttpMethod.POST) {
+            return 2;
+        }
+        int i = METHODS.indexOf(method.name());
+        return i < 0 ? METHODS.size() - 1 : i;
+    }
+
+    public void recordDecision(Backend backend, Reason reason) {
+        decisions[backend.ordinal()][reason.ordinal()].increment();
+    }
+
+    public void recordCacheLookup(boolean hit) {
+        (hit ? cacheHits : cacheMisses).increment();
+    }
+
+    public void gauge(String name, String description, Tags tags, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tags(tags).register(registry);
+    }
+
+    public void gaugeSeconds(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).baseUnit("seconds").register(registry);
+    }
+
+    public Counter counter(String name, String description, Tags tags) {
+        return Counter.builder(name).description(description).tags(tags).register(registry);
+    }
+}

@@ -1,0 +1,171 @@
+package dev.ferry.router.routing;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.getunleash.engine.UnleashEngine;
+import io.getunleash.engine.YggdrasilInvalidInputException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a document in the Unleash client-features format (the body of {@code GET /api/client/features}) before the
+ * SDK sees it. The SDK ignores some broken documents without a word (no {@code "version"}: every flag false), which
+ * would send every tenant to legacy; here they are refused with what is wrong, and the last good state stays.
+ */
+public final class ClientFeatures {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> OPERATORS = Set.of(
+            "IN", "NOT_IN", "STR_CONTAINS", "STR_STARTS_WITH", "STR_ENDS_WITH", "NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT",
+            "NUM_LTE", "DATE_AFTER", "DATE_BEFORE", "SEMVER_EQ", "SEMVER_GT", "SEMVER_LT");
+
+    private ClientFeatures() {}
+
+    /** @return what is wrong with the document, empty when the SDK can take it */
+    public static List<String> problems(String json) {
+        List<String> problems = new ArrayList<>();
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            problems.add("not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            return problems;
+        }
+        if (root == null || !root.isObject()) {
+            problems.add("the document is not a JSON object (expected: {\"version\": 2, \"features\": [...]},"
+                    + " the body of GET /api/client/features)");
+            return problems;
+        }
+        JsonNode version = root.get("version");
+        if (version == null || !version.isInt() || version.asInt() < 1) {
+            problems.add("'version' is " + (version == null ? "missing" : version.toString())
+                    + " (expected: 2, as in GET /api/client/features; without it Unleash ignores the whole file)");
+        }
+        JsonNode features = root.get("features");
+        if (features == null || !features.isArray()) {
+            problems.add("'features' is " + (features == null ? "missing" : "not a list") + " (expected: a list of flags)");
+            return problems;
+        }
+        for (int i = 0; i < features.size(); i++) {
+            checkFeature(features.get(i), "features[" + i + "]", problems);
+        }
+        if (problems.isEmpty()) {
+            checkWithEngine(json, problems);
+        }
+        return problems;
+    }
+
+    private static void checkFeature(JsonNode feature, String where, List<String> problems) {
+        if (!feature.isObject()) {
+            problems.add(where + " is not an object (expected: {\"name\": ..., \"enabled\": ..., \"strategies\": [...]})");
+            return;
+        }
+        JsonNode name = feature.get("name");
+        String label = name != null && name.isTextual() ? where + " ('" + name.asText() + "')" : where;
+        if (name == null || !name.isTextual() || name.asText().isEmpty()) {
+            problems.add(where + ".name is missing or not text (expected: the flag's name)");
+        }
+        JsonNode enabled = feature.get("enabled");
+        if (enabled == null || !enabled.isBoolean()) {
+            problems.add(label + ".enabled is " + (enabled == null ? "missing" : enabled.toString())
+                    + " (expected: true or false)");
+        }
+        JsonNode strategies = feature.get("strategies");
+        if (strategies == null || !strategies.isArray()) {
+            problems.add(label + ".strategies is missing or not a list (expected: a list, possibly empty)");
+            return;
+        }
+        for (int s = 0; s < strategies.size(); s++) {
+            checkStrategy(strategies.get(s), label + ".strategies[" + s + "]", problems);
+        }
+    }
+
+    private static void checkStrategy(JsonNode strategy, String where, List<String> problems) {
+        if (!strategy.isObject() || !strategy.path("name").isTextual()) {
+            problems.add(where + " has no 'name' (expected: a strategy such as flexibleRollout or default)");
+            return;
+        }
+        JsonNode parameters = strategy.get("parameters");
+        if (parameters != null && !parameters.isNull()) {
+            if (!parameters.isObject()) {
+                problems.add(where + ".parameters is not an object (expected: {\"rollout\": \"100\", ...})");
+            } else {
+                parameters.fields().forEachRemaining(p -> {
+                    if (!p.getValue().isTextual()) {
+                        problems.add(where + ".parameters." + p.getKey() + " is " + p.getValue()
+                                + " (expected: a string, such as \"100\")");
+                    }
+                });
+            }
+        }
+        JsonNode constraints = strategy.get("constraints");
+        if (constraints == null || constraints.isNull()) {
+            return;
+        }
+        if (!constraints.isArray()) {
+            problems.add(where + ".constraints is not a list");
+            return;
+        }
+        for (int c = 0; c < constraints.size(); c++) {
+            JsonNode constraint = constraints.get(c);
+            String at = where + ".constraints[" + c + "]";
+            if (!constraint.path("contextName").isTextual()) {
+                problems.add(at + ".contextName is missing (expected: a context field such as tenantId)");
+            }
+            String operator = constraint.path("operator").asText("");
+            if (!OPERATORS.contains(operator)) {
+                problems.add(at + ".operator is '" + operator + "' (expected: one of IN, NOT_IN, STR_*, NUM_*, DATE_*,"
+                        + " SEMVER_*)");
+            }
+            JsonNode values = constraint.get("values");
+            if (values != null && !values.isNull()) {
+                if (!values.isArray()) {
+                    problems.add(at + ".values is not a list (expected: a list of strings)");
+                } else {
+                    for (JsonNode v : values) {
+                        if (!v.isTextual()) {
+                            problems.add(at + ".values has " + v + " (expected: strings only, such as \"acme\")");
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkWithEngine(String json, List<String> problems) {
+        try {
+            new UnleashEngine().takeState(json);
+        } catch (YggdrasilInvalidInputException | RuntimeException e) {
+            problems.add("the Unleash engine refused the document: " + e.getMessage());
+        }
+    }
+
+    /** {@code meta.revisionId} when the document has one (a server's), else a digest of its text. */
+    public static String revision(String json) {
+        try {
+            JsonNode revision = JSON.readTree(json).path("meta").path("revisionId");
+            if (revision.isNumber() || revision.isTextual()) {
+                return revision.asText();
+            }
+        } catch (JsonProcessingException e) {
+            // a document that reached this point was checked already; fall through to the digest
+        }
+        return "sha256:" + digest(json).substring(0, 12);
+    }
+
+    static String digest(String text) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

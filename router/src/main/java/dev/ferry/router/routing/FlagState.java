@@ -1,0 +1,40 @@
+package dev.ferry.router.routing;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Instant;
+
+/**
+ * One applied flag state, immutable, swapped as a whole when the SDK applies a new one. Decisions are cached per
+ * state: a new state starts with an empty cache, so no decision outlives the state it was made from.
+ *
+ * @param origin where the state came from: {@code file}, {@code unleash}, {@code backup} or {@code bootstrap}
+ * @param revision the server's revision id, or a digest of the file
+ * @param flagPresent whether the state holds the routing flag at all
+ * @param appliedAt when Ferry applied it
+ */
+record FlagState(
+        boolean loaded,
+        String origin,
+        String revision,
+        boolean flagPresent,
+        Instant appliedAt,
+        Cache<String, RoutingDecision> decisions) {
+
+    static FlagState notLoaded() {
+        return new FlagState(false, "none", "", false, Instant.EPOCH, Caffeine.newBuilder().maximumSize(0).build());
+    }
+
+    static FlagState applied(String origin, String revision, boolean flagPresent, Instant at, int cacheMaxTenants) {
+        Cache<String, RoutingDecision> cache = Caffeine.newBuilder()
+                .maximumSize(cacheMaxTenants)
+                // Evictions run on the thread that caused them: no hand-off to a pool on the request path.
+                .executor(Runnable::run)
+                .build();
+        return new FlagState(true, origin, revision, flagPresent, at, cache);
+    }
+
+    boolean routable() {
+        return loaded && flagPresent;
+    }
+}
