@@ -22,6 +22,36 @@ public enum ProxyFailure {
     /** A bug in Ferry: logged with its stack trace, answered without one. */
     INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error");
 
+    /**
+     * What kind of failure an error on the request path is. Errors Ferry raises itself carry their kind; the rest come
+     * from the transport and are classified by type.
+     */
+    public static ProxyFailure of(Throwable error) {
+        if (error instanceof ProxyException p) {
+            return p.failure();
+        }
+        if (error instanceof io.github.resilience4j.circuitbreaker.CallNotPermittedException) {
+            return BREAKER_OPEN;
+        }
+        if (error instanceof io.netty.channel.ConnectTimeoutException
+                || error instanceof io.netty.handler.timeout.TimeoutException) {
+            return BACKEND_TIMEOUT;
+        }
+        if (error instanceof java.net.ConnectException
+                || error instanceof java.net.NoRouteToHostException
+                || error instanceof java.net.UnknownHostException) {
+            return BACKEND_CONNECT_FAILED;
+        }
+        if (error instanceof reactor.netty.http.client.PrematureCloseException) {
+            return BACKEND_CLOSED;
+        }
+        String type = error.getClass().getName();
+        if (type.endsWith("PoolAcquireTimeoutException") || type.endsWith("PoolAcquirePendingLimitException")) {
+            return POOL_EXHAUSTED;
+        }
+        return INTERNAL;
+    }
+
     private final HttpResponseStatus status;
     private final String kind;
 

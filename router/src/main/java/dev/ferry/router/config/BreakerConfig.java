@@ -24,7 +24,10 @@ public record BreakerConfig(
         require(halfOpenCalls > 0, "breaker.half-open-calls: %s (expected: > 0)", halfOpenCalls);
         failureStatuses = Set.copyOf(failureStatuses);
         for (int status : failureStatuses) {
-            require(status >= 500 && status <= 599, "breaker.failure-statuses: %s (expected: statuses 500 to 599)", status);
+            require(
+                    status >= 500 && status <= 599,
+                    "breaker.failure-statuses: %s (expected: statuses 500 to 599)",
+                    status);
         }
     }
 }

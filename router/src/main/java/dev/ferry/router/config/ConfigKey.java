@@ -11,53 +11,130 @@ import java.util.Locale;
 public enum ConfigKey {
     LISTEN_HOST("listen.host", "0.0.0.0", "Address the proxy listens on."),
     LISTEN_PORT("listen.port", "8080", "Port the proxy listens on (0 picks a free one)."),
-    LISTEN_PROTOCOLS("listen.protocols", "http1,h2c", "Protocols on the proxy port: `http1`, `h2c` (cleartext HTTP/2, prior knowledge and upgrade)."),
-    ADMIN_HOST("admin.host", "127.0.0.1", "Address of the admin port (health, metrics, routing lookups). Loopback by default: it is not for the public."),
+    LISTEN_PROTOCOLS(
+            "listen.protocols",
+            "http1,h2c",
+            "Protocols on the proxy port: `http1`, `h2c` (cleartext HTTP/2, prior knowledge and upgrade)."),
+    ADMIN_HOST(
+            "admin.host",
+            "127.0.0.1",
+            "Address of the admin port (health, metrics, routing lookups). Loopback by default: it is not for the public."),
     ADMIN_PORT("admin.port", "9901", "Admin port (0 picks a free one)."),
-    BACKEND_LEGACY_URL("backends.legacy.url", "", "Base URL of the legacy backend (`http://host:port`, optionally with a path prefix). Required."),
+    BACKEND_LEGACY_URL(
+            "backends.legacy.url",
+            "",
+            "Base URL of the legacy backend (`http://host:port`, optionally with a path prefix). Required."),
     BACKEND_NEW_URL("backends.new.url", "", "Base URL of the new backend. Required."),
     POOL_MAX_CONNECTIONS("pool.max-connections", "500", "Connections per backend, at most."),
-    POOL_PENDING_ACQUIRE_MAX("pool.pending-acquire-max-count", "1000", "Requests that may wait for a pooled connection per backend; more get 503 `pool_exhausted`."),
-    POOL_PENDING_ACQUIRE_TIMEOUT("pool.pending-acquire-timeout", "2s", "How long a request waits for a pooled connection before 503 `pool_exhausted`."),
-    POOL_MAX_IDLE_TIME("pool.max-idle-time", "4s", "Idle pooled connections are closed after this. Keep it below the backend's keep-alive timeout (Node.js: 5 s) or requests meet connections the backend already closed."),
-    POOL_MAX_LIFE_TIME("pool.max-life-time", "10m", "Pooled connections are replaced after this, so DNS changes of a backend are picked up."),
-    TIMEOUT_CONNECT("timeouts.connect", "2s", "Connect timeout to a backend; past it the client gets 504 `backend_timeout`."),
-    TIMEOUT_RESPONSE("timeouts.response", "30s", "Longest silence from a backend once the request is sent (until the first response byte, and between reads after); past it 504 `backend_timeout`."),
-    BREAKER_FAILURE_RATE("breaker.failure-rate-threshold", "50", "Percentage of failed calls (of the sliding window) that opens a backend's breaker."),
-    BREAKER_WINDOW("breaker.sliding-window-size", "100", "Number of recent calls per backend the failure rate is computed over."),
+    POOL_PENDING_ACQUIRE_MAX(
+            "pool.pending-acquire-max-count",
+            "1000",
+            "Requests that may wait for a pooled connection per backend; more get 503 `pool_exhausted`."),
+    POOL_PENDING_ACQUIRE_TIMEOUT(
+            "pool.pending-acquire-timeout",
+            "2s",
+            "How long a request waits for a pooled connection before 503 `pool_exhausted`."),
+    POOL_MAX_IDLE_TIME(
+            "pool.max-idle-time",
+            "4s",
+            "Idle pooled connections are closed after this. Keep it below the backend's keep-alive timeout (Node.js: 5 s) or requests meet connections the backend already closed."),
+    POOL_MAX_LIFE_TIME(
+            "pool.max-life-time",
+            "10m",
+            "Pooled connections are replaced after this, so DNS changes of a backend are picked up."),
+    TIMEOUT_CONNECT(
+            "timeouts.connect", "2s", "Connect timeout to a backend; past it the client gets 504 `backend_timeout`."),
+    TIMEOUT_RESPONSE(
+            "timeouts.response",
+            "30s",
+            "Longest silence from a backend once the request is sent (until the first response byte, and between reads after); past it 504 `backend_timeout`."),
+    BREAKER_FAILURE_RATE(
+            "breaker.failure-rate-threshold",
+            "50",
+            "Percentage of failed calls (of the sliding window) that opens a backend's breaker."),
+    BREAKER_WINDOW(
+            "breaker.sliding-window-size",
+            "100",
+            "Number of recent calls per backend the failure rate is computed over."),
     BREAKER_MINIMUM_CALLS("breaker.minimum-calls", "20", "Calls needed in the window before the breaker may open."),
-    BREAKER_WAIT_IN_OPEN("breaker.wait-in-open", "10s", "How long an open breaker answers 503 `breaker_open` before letting trial calls through."),
+    BREAKER_WAIT_IN_OPEN(
+            "breaker.wait-in-open",
+            "10s",
+            "How long an open breaker answers 503 `breaker_open` before letting trial calls through."),
     BREAKER_HALF_OPEN_CALLS("breaker.half-open-calls", "5", "Trial calls let through a half-open breaker."),
-    BREAKER_FAILURE_STATUSES("breaker.failure-statuses", "502,503,504", "Backend statuses that count as failures (besides connect errors and timeouts). Empty: none. They are still passed to the client untouched."),
-    TENANT_SOURCES("tenant.sources", "header", "Where the tenant is read from, in order: `header`, `host`, `path`, `jwt`. Every source that names a tenant must agree."),
+    BREAKER_FAILURE_STATUSES(
+            "breaker.failure-statuses",
+            "502,503,504",
+            "Backend statuses that count as failures (besides connect errors and timeouts). Empty: none. They are still passed to the client untouched."),
+    TENANT_SOURCES(
+            "tenant.sources",
+            "header",
+            "Where the tenant is read from, in order: `header`, `host`, `path`, `jwt`. Every source that names a tenant must agree."),
     TENANT_HEADER("tenant.header", "X-Tenant-Id", "Header that names the tenant (`header` source)."),
-    TENANT_HOST_PATTERN("tenant.host-pattern", "", "`{tenant}.example.com`: the Host's first label is the tenant (`host` source)."),
+    TENANT_HOST_PATTERN(
+            "tenant.host-pattern", "", "`{tenant}.example.com`: the Host's first label is the tenant (`host` source)."),
     TENANT_PATH_PREFIX("tenant.path-prefix", "/t/", "`/t/{tenant}/...` names the tenant (`path` source)."),
     TENANT_STRIP_PATH_PREFIX("tenant.strip-path-prefix", "true", "Forward `/t/acme/orders` as `/orders`."),
     TENANT_JWT_CLAIM("tenant.jwt.claim", "tenant_id", "Claim of the bearer JWT that holds the tenant (`jwt` source)."),
-    TENANT_JWT_HS256_SECRET("tenant.jwt.hs256-secret", "", "HS256 secret (32 bytes or more) that JWTs are verified with.", true),
-    TENANT_JWT_JWKS("tenant.jwt.jwks", "", "JWKS file or http(s) URL that JWTs are verified with (RS/ES/PS algorithms)."),
+    TENANT_JWT_HS256_SECRET(
+            "tenant.jwt.hs256-secret", "", "HS256 secret (32 bytes or more) that JWTs are verified with.", true),
+    TENANT_JWT_JWKS(
+            "tenant.jwt.jwks", "", "JWKS file or http(s) URL that JWTs are verified with (RS/ES/PS algorithms)."),
     TENANT_JWT_ISSUER("tenant.jwt.issuer", "", "Required `iss` of JWTs; empty accepts any."),
     TENANT_JWT_AUDIENCE("tenant.jwt.audience", "", "Required `aud` of JWTs; empty accepts any."),
     TENANT_JWT_JWKS_REFRESH("tenant.jwt.jwks-refresh", "5m", "How often the JWKS is read again."),
-    TENANT_ID_PATTERN("tenant.id-pattern", "[A-Za-z0-9][A-Za-z0-9._-]*", "Regular expression a tenant id must match, whole."),
+    TENANT_ID_PATTERN(
+            "tenant.id-pattern", "[A-Za-z0-9][A-Za-z0-9._-]*", "Regular expression a tenant id must match, whole."),
     TENANT_MAX_LENGTH("tenant.max-length", "64", "Longest tenant id accepted."),
-    TENANT_WHEN_MISSING("tenant.when-missing", "reject", "A request that names no tenant: `reject` (400 `tenant_missing`) or `legacy`."),
-    FLAGS_FLAG_NAME("flags.flag-name", "route-tenant-to-new", "Unleash flag that routes a tenant to new when enabled for it (context field `tenantId`)."),
-    FLAGS_SOURCE("flags.source", "file", "`file`: a local file in the Unleash client-features format, re-read when it changes. `unleash`: an Unleash server."),
+    TENANT_WHEN_MISSING(
+            "tenant.when-missing",
+            "reject",
+            "A request that names no tenant: `reject` (400 `tenant_missing`) or `legacy`."),
+    FLAGS_FLAG_NAME(
+            "flags.flag-name",
+            "route-tenant-to-new",
+            "Unleash flag that routes a tenant to new when enabled for it (context field `tenantId`)."),
+    FLAGS_SOURCE(
+            "flags.source",
+            "file",
+            "`file`: a local file in the Unleash client-features format, re-read when it changes. `unleash`: an Unleash server."),
     FLAGS_FILE("flags.file", "", "The flags file (`flags.source: file`). Required for that source."),
-    FLAGS_CACHE_MAX_TENANTS("flags.cache.max-tenants", "100000", "Routing decisions kept in memory; the cache is emptied whenever a new flag state is applied."),
-    FLAGS_UNLEASH_URL("flags.unleash.url", "", "Unleash API URL, such as `http://127.0.0.1:4242/api` (`flags.source: unleash`)."),
+    FLAGS_CACHE_MAX_TENANTS(
+            "flags.cache.max-tenants",
+            "100000",
+            "Routing decisions kept in memory; the cache is emptied whenever a new flag state is applied."),
+    FLAGS_UNLEASH_URL(
+            "flags.unleash.url", "", "Unleash API URL, such as `http://127.0.0.1:4242/api` (`flags.source: unleash`)."),
     FLAGS_UNLEASH_TOKEN("flags.unleash.token", "", "Unleash client (backend) token.", true),
     FLAGS_UNLEASH_APP_NAME("flags.unleash.app-name", "ferry-router", "Application name Ferry reports to Unleash."),
-    FLAGS_UNLEASH_REFRESH("flags.unleash.refresh-interval", "1s", "How often Unleash is polled; whole seconds, 1s or more."),
-    FLAGS_UNLEASH_BACKUP_FILE("flags.unleash.backup-file", ".ferry/unleash-backup.json", "Where the last flag state from Unleash is saved; a restart while Unleash is down routes from it. Keep it on a volume that survives restarts."),
-    FLAGS_UNLEASH_BOOTSTRAP_FILE("flags.unleash.bootstrap-file", "", "A client-features file used at start when there is no backup file and Unleash is unreachable."),
-    FORWARD_SERVED_BY_HEADER("forwarding.served-by-header", "", "Response header naming the backend that served (`legacy` or `new`), such as `X-Ferry-Backend`; empty: none."),
-    FORWARD_TENANT_HEADER("forwarding.tenant-header", "X-Tenant-Id", "Request header set to the resolved tenant for the backend (any client value is replaced); empty: none."),
-    FORWARD_PRESERVE_HOST("forwarding.preserve-host", "false", "Send the client's Host to the backend instead of the backend's own."),
-    FORWARD_TRUST_FORWARDED("forwarding.trust-forwarded-headers", "false", "Keep and extend the client's `X-Forwarded-*` headers (only behind a proxy you trust); otherwise they are replaced."),
-    SHUTDOWN_DRAIN_DELAY("shutdown.drain-delay", "0s", "After SIGTERM: time between reporting not-ready and closing the listener, for load balancers to notice."),
+    FLAGS_UNLEASH_REFRESH(
+            "flags.unleash.refresh-interval", "1s", "How often Unleash is polled; whole seconds, 1s or more."),
+    FLAGS_UNLEASH_BACKUP_FILE(
+            "flags.unleash.backup-file",
+            ".ferry/unleash-backup.json",
+            "Where the last flag state from Unleash is saved; a restart while Unleash is down routes from it. Keep it on a volume that survives restarts."),
+    FLAGS_UNLEASH_BOOTSTRAP_FILE(
+            "flags.unleash.bootstrap-file",
+            "",
+            "A client-features file used at start when there is no backup file and Unleash is unreachable."),
+    FORWARD_SERVED_BY_HEADER(
+            "forwarding.served-by-header",
+            "",
+            "Response header naming the backend that served (`legacy` or `new`), such as `X-Ferry-Backend`; empty: none."),
+    FORWARD_TENANT_HEADER(
+            "forwarding.tenant-header",
+            "X-Tenant-Id",
+            "Request header set to the resolved tenant for the backend (any client value is replaced); empty: none."),
+    FORWARD_PRESERVE_HOST(
+            "forwarding.preserve-host", "false", "Send the client's Host to the backend instead of the backend's own."),
+    FORWARD_TRUST_FORWARDED(
+            "forwarding.trust-forwarded-headers",
+            "false",
+            "Keep and extend the client's `X-Forwarded-*` headers (only behind a proxy you trust); otherwise they are replaced."),
+    SHUTDOWN_DRAIN_DELAY(
+            "shutdown.drain-delay",
+            "0s",
+            "After SIGTERM: time between reporting not-ready and closing the listener, for load balancers to notice."),
     SHUTDOWN_TIMEOUT("shutdown.timeout", "30s", "After SIGTERM: how long in-flight requests may take to finish.");
 
     private final String key;

@@ -105,8 +105,9 @@ public final class ConfigLoader {
             return; // an empty file: all defaults
         }
         if (!root.isObject()) {
-            problems.add(origin + ": top level is a " + root.getNodeType().name().toLowerCase(Locale.ROOT)
-                    + " (expected: a map of keys, such as 'listen:')");
+            problems.add(
+                    origin + ": top level is a " + root.getNodeType().name().toLowerCase(Locale.ROOT)
+                            + " (expected: a map of keys, such as 'listen:')");
             return;
         }
         flatten("", root, origin);
@@ -279,7 +280,8 @@ public final class ConfigLoader {
         String raw = text(key);
         if (raw.isEmpty()) {
             if (required) {
-                problems.add(key.key() + ": empty (expected: an http:// or https:// URL, such as http://10.0.0.5:8080)");
+                problems.add(
+                        key.key() + ": empty (expected: an http:// or https:// URL, such as http://10.0.0.5:8080)");
                 unparsable.add(key);
             }
             return null;
@@ -322,8 +324,7 @@ public final class ConfigLoader {
                 text(ConfigKey.LISTEN_HOST),
                 integer(ConfigKey.LISTEN_PORT),
                 Set.copyOf(choices(ConfigKey.LISTEN_PROTOCOLS, Protocol.class))));
-        AdminConfig admin =
-                record(() -> new AdminConfig(text(ConfigKey.ADMIN_HOST), integer(ConfigKey.ADMIN_PORT)));
+        AdminConfig admin = record(() -> new AdminConfig(text(ConfigKey.ADMIN_HOST), integer(ConfigKey.ADMIN_PORT)));
         URI legacy = url(ConfigKey.BACKEND_LEGACY_URL, true);
         URI newUrl = url(ConfigKey.BACKEND_NEW_URL, true);
         BackendsConfig backends = legacy == null || newUrl == null ? null : new BackendsConfig(legacy, newUrl);
@@ -349,8 +350,8 @@ public final class ConfigLoader {
                 header(ConfigKey.FORWARD_TENANT_HEADER),
                 bool(ConfigKey.FORWARD_PRESERVE_HOST),
                 bool(ConfigKey.FORWARD_TRUST_FORWARDED)));
-        ShutdownConfig shutdown = record(
-                () -> new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
+        ShutdownConfig shutdown = record(() ->
+                new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
         if (!problems.isEmpty()) {
             return null;
         }

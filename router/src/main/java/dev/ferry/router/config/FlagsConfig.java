@@ -26,7 +26,9 @@ public record FlagsConfig(
                 "flags.flag-name: '%s' (expected: an Unleash flag name, 1-100 of A-Z a-z 0-9 . _ ~ -)",
                 flagName);
         requireNonNull(source, "source");
-        require(source != Source.FILE || file.isPresent(), "flags.file: empty (expected: a file when flags.source is file)");
+        require(
+                source != Source.FILE || file.isPresent(),
+                "flags.file: empty (expected: a file when flags.source is file)");
         require(
                 source != Source.UNLEASH || unleash.isPresent(),
                 "flags.unleash.url: empty (expected: a URL when flags.source is unleash)");
@@ -40,7 +42,12 @@ public record FlagsConfig(
 
     /** An Unleash server polled by the Java SDK. */
     public record UnleashServer(
-            URI url, String token, String appName, Duration refreshInterval, Path backupFile, Optional<Path> bootstrapFile) {
+            URI url,
+            String token,
+            String appName,
+            Duration refreshInterval,
+            Path backupFile,
+            Optional<Path> bootstrapFile) {
         public UnleashServer {
             requireNonNull(url, "url");
             require(!token.isBlank(), "flags.unleash.token: empty (expected: an Unleash client token)");

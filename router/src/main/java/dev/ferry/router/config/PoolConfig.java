@@ -13,7 +13,10 @@ public record PoolConfig(
         Duration maxLifeTime) {
     public PoolConfig {
         require(maxConnections > 0, "pool.max-connections: %s (expected: > 0)", maxConnections);
-        require(pendingAcquireMaxCount > 0, "pool.pending-acquire-max-count: %s (expected: > 0)", pendingAcquireMaxCount);
+        require(
+                pendingAcquireMaxCount > 0,
+                "pool.pending-acquire-max-count: %s (expected: > 0)",
+                pendingAcquireMaxCount);
         require(!pendingAcquireTimeout.isZero(), "pool.pending-acquire-timeout: 0s (expected: > 0)");
         require(!maxIdleTime.isZero(), "pool.max-idle-time: 0s (expected: > 0)");
         require(

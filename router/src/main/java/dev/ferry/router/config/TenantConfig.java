@@ -95,10 +95,7 @@ public record TenantConfig(
             requireNonNull(jwks, "jwks");
             requireNonNull(issuer, "issuer");
             requireNonNull(audience, "audience");
-            require(
-                    jwksRefresh.toSeconds() >= 1,
-                    "tenant.jwt.jwks-refresh: %s (expected: 1s or more)",
-                    jwksRefresh);
+            require(jwksRefresh.toSeconds() >= 1, "tenant.jwt.jwks-refresh: %s (expected: 1s or more)", jwksRefresh);
         }
 
         public boolean configured() {

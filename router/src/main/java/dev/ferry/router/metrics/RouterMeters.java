@@ -122,13 +122,15 @@ public final class RouterMeters {
     }
 
     private Timer timer(int backend, int method, int statusClass, int outcome) {
-        int index = ((backend * METHODS.size() + method) * STATUS_CLASSES.size() + statusClass) * outcomes.size() + outcome;
+        int index =
+                ((backend * METHODS.size() + method) * STATUS_CLASSES.size() + statusClass) * outcomes.size() + outcome;
         Timer timer = requestTimers.get(index);
         if (timer == null) {
             timer = Timer.builder(REQUESTS)
                     .description("Requests through the proxy, from the first byte received to the last byte sent")
                     .tags(Tags.of(
-                            TAG_BACKEND, backend == Backend.values().length ? NO_BACKEND : Backend.values()[backend].tag(),
+                            TAG_BACKEND,
+                                    backend == Backend.values().length ? NO_BACKEND : Backend.values()[backend].tag(),
                             TAG_METHOD, METHODS.get(method),
                             TAG_STATUS_CLASS, STATUS_CLASSES.get(statusClass),
                             TAG_OUTCOME, outcomes.get(outcome)))

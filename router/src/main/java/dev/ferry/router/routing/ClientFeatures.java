@@ -21,8 +21,21 @@ import java.util.Set;
 public final class ClientFeatures {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> OPERATORS = Set.of(
-            "IN", "NOT_IN", "STR_CONTAINS", "STR_STARTS_WITH", "STR_ENDS_WITH", "NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT",
-            "NUM_LTE", "DATE_AFTER", "DATE_BEFORE", "SEMVER_EQ", "SEMVER_GT", "SEMVER_LT");
+            "IN",
+            "NOT_IN",
+            "STR_CONTAINS",
+            "STR_STARTS_WITH",
+            "STR_ENDS_WITH",
+            "NUM_EQ",
+            "NUM_GT",
+            "NUM_GTE",
+            "NUM_LT",
+            "NUM_LTE",
+            "DATE_AFTER",
+            "DATE_BEFORE",
+            "SEMVER_EQ",
+            "SEMVER_GT",
+            "SEMVER_LT");
 
     private ClientFeatures() {}
 
@@ -49,7 +62,8 @@ public final class ClientFeatures {
         }
         JsonNode features = root.get("features");
         if (features == null || !features.isArray()) {
-            problems.add("'features' is " + (features == null ? "missing" : "not a list") + " (expected: a list of flags)");
+            problems.add(
+                    "'features' is " + (features == null ? "missing" : "not a list") + " (expected: a list of flags)");
             return problems;
         }
         for (int i = 0; i < features.size(); i++) {
@@ -63,7 +77,8 @@ public final class ClientFeatures {
 
     private static void checkFeature(JsonNode feature, String where, List<String> problems) {
         if (!feature.isObject()) {
-            problems.add(where + " is not an object (expected: {\"name\": ..., \"enabled\": ..., \"strategies\": [...]})");
+            problems.add(
+                    where + " is not an object (expected: {\"name\": ..., \"enabled\": ..., \"strategies\": [...]})");
             return;
         }
         JsonNode name = feature.get("name");

@@ -22,7 +22,13 @@ record FlagState(
         Cache<String, RoutingDecision> decisions) {
 
     static FlagState notLoaded() {
-        return new FlagState(false, "none", "", false, Instant.EPOCH, Caffeine.newBuilder().maximumSize(0).build());
+        return new FlagState(
+                false,
+                "none",
+                "",
+                false,
+                Instant.EPOCH,
+                Caffeine.newBuilder().maximumSize(0).build());
     }
 
     static FlagState applied(String origin, String revision, boolean flagPresent, Instant at, int cacheMaxTenants) {

@@ -44,11 +44,17 @@ final class FlagsFileFetcher implements FeatureFetcher {
         try {
             json = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return reject("missing", "missing", "flags file " + file + " does not exist (expected: a client-features JSON file);"
-                    + " routing continues with the last good state");
+            return reject(
+                    "missing",
+                    "missing",
+                    "flags file " + file + " does not exist (expected: a client-features JSON file);"
+                            + " routing continues with the last good state");
         } catch (IOException e) {
-            return reject("unreadable", "unreadable", "flags file " + file + " cannot be read (" + e.getMessage() + ");"
-                    + " routing continues with the last good state");
+            return reject(
+                    "unreadable",
+                    "unreadable",
+                    "flags file " + file + " cannot be read (" + e.getMessage() + ");"
+                            + " routing continues with the last good state");
         }
         String digest = ClientFeatures.digest(json);
         if (digest.equals(lastGoodDigest)) {
@@ -60,8 +66,11 @@ final class FlagsFileFetcher implements FeatureFetcher {
         }
         List<String> problems = ClientFeatures.problems(json);
         if (!problems.isEmpty()) {
-            return reject("invalid", digest, "flags file " + file + " is not valid, keeping the last good state:\n  - "
-                    + String.join("\n  - ", problems));
+            return reject(
+                    "invalid",
+                    digest,
+                    "flags file " + file + " is not valid, keeping the last good state:\n  - "
+                            + String.join("\n  - ", problems));
         }
         lastGoodDigest = digest;
         lastRejectedDigest = "";

@@ -78,7 +78,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             // first, and the bootstrap only when nothing else was.
             executor.scheduleOnce(() -> {
                 if (!state.get().loaded()) {
-                    String json = readQuietly(config.unleash().orElseThrow().bootstrapFile().orElseThrow());
+                    String json = readQuietly(
+                            config.unleash().orElseThrow().bootstrapFile().orElseThrow());
                     apply("bootstrap", json, hasFlag(unleash.more().getFeatureToggleNames()), null);
                 }
             });
@@ -86,20 +87,21 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     }
 
     private void registerGauges() {
-        meters.gaugeSeconds(RouterMeters.FLAGS_AGE, "Seconds since the flag state was last confirmed by its source", () -> {
-            Instant last = lastSync.get();
-            return last.equals(Instant.EPOCH) ? Double.NaN : Duration.between(last, clock.instant()).toMillis() / 1000.0;
-        });
+        meters.gaugeSeconds(
+                RouterMeters.FLAGS_AGE, "Seconds since the flag state was last confirmed by its source", () -> {
+                    Instant last = lastSync.get();
+                    return last.equals(Instant.EPOCH)
+                            ? Double.NaN
+                            : Duration.between(last, clock.instant()).toMillis() / 1000.0;
+                });
         meters.gauge(
                 RouterMeters.FLAGS_LOADED,
                 "1 when a flag state holding the routing flag is applied, else 0 (requests get 503 routing_unknown)",
                 Tags.empty(),
                 () -> state.get().routable() ? 1 : 0);
-        meters.gauge(
-                RouterMeters.CACHE_SIZE,
-                "Routing decisions in the cache",
-                Tags.empty(),
-                () -> state.get().decisions().estimatedSize());
+        meters.gauge(RouterMeters.CACHE_SIZE, "Routing decisions in the cache", Tags.empty(), () -> state.get()
+                .decisions()
+                .estimatedSize());
     }
 
     private UnleashConfig unleashConfig() {
@@ -162,8 +164,10 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("flags.unleash.backup-file: '" + backup
-                    + "' cannot be prepared (expected: a writable path): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "flags.unleash.backup-file: '" + backup + "' cannot be prepared (expected: a writable path): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -221,8 +225,9 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     public record Explanation(RoutingDecision decision, String unknownBecause, Status flagState) {}
 
     private RoutingDecision evaluate(TenantId tenant) {
-        UnleashContext context =
-                UnleashContext.builder().addProperty(CONTEXT_FIELD, tenant.value()).build();
+        UnleashContext context = UnleashContext.builder()
+                .addProperty(CONTEXT_FIELD, tenant.value())
+                .build();
         boolean on = unleash.isEnabled(config.flagName(), context, false);
         return new RoutingDecision(tenant, on ? Backend.NEW : Backend.LEGACY, on ? Reason.FLAG_ON : Reason.FLAG_OFF);
     }
@@ -250,14 +255,27 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     public Status status() {
         FlagState s = state.get();
         Instant last = lastSync.get();
-        Double age = last.equals(Instant.EPOCH) ? null : Duration.between(last, clock.instant()).toMillis() / 1000.0;
-        return new Status(config.flagName(), s.loaded(), s.flagPresent(), s.origin(), s.revision(),
-                s.loaded() ? s.appliedAt() : null, age);
+        Double age = last.equals(Instant.EPOCH)
+                ? null
+                : Duration.between(last, clock.instant()).toMillis() / 1000.0;
+        return new Status(
+                config.flagName(),
+                s.loaded(),
+                s.flagPresent(),
+                s.origin(),
+                s.revision(),
+                s.loaded() ? s.appliedAt() : null,
+                age);
     }
 
     /** The flag state as {@code /routing/tenants/{id}} shows it. */
     public record Status(
-            String flag, boolean loaded, boolean flagPresent, String origin, String revision, Instant appliedAt,
+            String flag,
+            boolean loaded,
+            boolean flagPresent,
+            String origin,
+            String revision,
+            Instant appliedAt,
             Double ageSeconds) {}
 
     private boolean hasFlag(List<String> names) {
@@ -274,10 +292,17 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         meters.counter(RouterMeters.FLAGS_APPLIED, "Flag states applied", Tags.of(RouterMeters.TAG_ORIGIN, origin))
                 .increment();
         if (!present) {
-            LOG.error("Flag state from {} (revision {}) has no flag '{}': every request gets 503 routing_unknown"
-                    + " until it does", origin, revision, config.flagName());
+            LOG.error(
+                    "Flag state from {} (revision {}) has no flag '{}': every request gets 503 routing_unknown"
+                            + " until it does",
+                    origin,
+                    revision,
+                    config.flagName());
         } else if (!previous.routable()) {
-            LOG.info("Flag state from {} (revision {}) applied; routing by flag '{}'", origin, revision,
+            LOG.info(
+                    "Flag state from {} (revision {}) applied; routing by flag '{}'",
+                    origin,
+                    revision,
                     config.flagName());
         } else {
             LOG.info("Flag state from {} (revision {}) applied", origin, revision);
@@ -289,15 +314,19 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     }
 
     private void rejected(String reason) {
-        rejected.computeIfAbsent(reason, r -> meters.counter(
-                        RouterMeters.FLAGS_REJECTED,
-                        "Flag documents refused as invalid; the last good state stays",
-                        Tags.of(RouterMeters.TAG_REASON, r)))
+        rejected.computeIfAbsent(
+                        reason,
+                        r -> meters.counter(
+                                RouterMeters.FLAGS_REJECTED,
+                                "Flag documents refused as invalid; the last good state stays",
+                                Tags.of(RouterMeters.TAG_REASON, r)))
                 .increment();
     }
 
     private static String message(UnleashException e) {
-        return e.getCause() == null ? e.getMessage() : e.getMessage() + ": " + e.getCause().getMessage();
+        return e.getCause() == null
+                ? e.getMessage()
+                : e.getMessage() + ": " + e.getCause().getMessage();
     }
 
     @Override
@@ -309,6 +338,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     /** SDK events, on the SDK's own thread. */
     private final class Subscriber implements UnleashSubscriber {
         private final String origin = config.source() == FlagsConfig.Source.FILE ? "file" : "unleash";
+        /** The document of the last changed fetch: its event comes before {@code featuresBackedUp}, on this thread. */
+        private String lastFetched;
 
         private boolean present(FeatureSet features) {
             for (var feature : features.getFeatures()) {
@@ -321,6 +352,9 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
 
         @Override
         public void togglesFetched(ClientFeaturesResponse response) {
+            if (response.getStatus() == ClientFeaturesResponse.Status.CHANGED) {
+                lastFetched = response.getClientFeatures().orElse(null);
+            }
             if (response.getStatus() != ClientFeaturesResponse.Status.UNAVAILABLE
                     && config.source() == FlagsConfig.Source.UNLEASH) {
                 synced();
@@ -332,7 +366,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
 
         @Override
         public void featuresBackedUp(FeatureSet features) {
-            apply(origin, readQuietly(backupFile), present(features), clock.instant());
+            apply(origin, lastFetched, present(features), clock.instant());
         }
 
         @Override

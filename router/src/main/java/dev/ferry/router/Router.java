@@ -1,0 +1,170 @@
+package dev.ferry.router;
+
+import dev.ferry.router.admin.AdminServer;
+import dev.ferry.router.admin.Readiness;
+import dev.ferry.router.config.ListenConfig.Protocol;
+import dev.ferry.router.config.RouterConfig;
+import dev.ferry.router.forwarding.BackendClients;
+import dev.ferry.router.forwarding.Forwarder;
+import dev.ferry.router.forwarding.ProxyHeaders;
+import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.resilience.BackendBreakers;
+import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.tenant.TenantIdRules;
+import dev.ferry.router.tenant.TenantResolvers;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A running router: every part built once from the config, the proxy and admin ports bound. {@link #shutdown()} is
+ * what SIGTERM does: not ready first, then stop accepting, then let in-flight requests finish up to the timeout.
+ */
+public final class Router implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    private final RouterConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final UnleashRoutingPolicy routing;
+    private final TenantResolvers tenants;
+    private final BackendClients clients;
+    private final Readiness readiness;
+    private final DisposableServer proxy;
+    private final DisposableServer admin;
+    private volatile boolean stopped;
+
+    private Router(RouterConfig config, Clock clock) {
+        this.config = config;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RouterMeters meters = new RouterMeters(registry);
+        TenantIdRules rules =
+                new TenantIdRules(config.tenant().idPattern(), config.tenant().maxLength());
+        this.tenants = new TenantResolvers(config.tenant(), rules);
+        this.routing = new UnleashRoutingPolicy(config.flags(), meters, clock);
+        this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), meters);
+        BackendBreakers breakers = new BackendBreakers(config.breaker(), meters);
+        Forwarder forwarder = new Forwarder(clients, breakers, new ProxyHeaders(config.forwarding()));
+        ProxyHandler handler = new ProxyHandler(
+                tenants,
+                config.tenant().whenMissing(),
+                routing,
+                forwarder,
+                new ErrorResponses(breakers.retryAfterSeconds()),
+                meters);
+        this.readiness = new Readiness(routing);
+        meters.gauge(
+                RouterMeters.READY,
+                "1 when the router is ready to serve, else 0",
+                Tags.empty(),
+                () -> readiness.ready() ? 1 : 0);
+        this.proxy = HttpServer.create()
+                .host(config.listen().host())
+                .port(config.listen().port())
+                .protocol(protocols(config))
+                // Tracks open connections so that shutdown can wait for in-flight requests.
+                .channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
+                .idleTimeout(Duration.ofSeconds(60))
+                .handle(handler::handle)
+                .bindNow();
+        this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules).start();
+    }
+
+    /** Builds every part and binds both ports. */
+    public static Router start(RouterConfig config, Clock clock) {
+        Router router = new Router(config, clock);
+        LOG.info(
+                "Ferry listening on {}:{} (admin on {}:{}), flags from {}; {}",
+                config.listen().host(),
+                router.port(),
+                config.admin().host(),
+                router.adminPort(),
+                config.flags().source().name().toLowerCase(),
+                router.readiness.ready() ? "ready" : "not ready yet: " + router.readiness.whyNotReady());
+        return router;
+    }
+
+    private static HttpProtocol[] protocols(RouterConfig config) {
+        List<HttpProtocol> out = new ArrayList<>();
+        if (config.listen().protocols().contains(Protocol.HTTP1)) {
+            out.add(HttpProtocol.HTTP11);
+        }
+        if (config.listen().protocols().contains(Protocol.H2C)) {
+            out.add(HttpProtocol.H2C);
+        }
+        return out.toArray(HttpProtocol[]::new);
+    }
+
+    public int port() {
+        return proxy.port();
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Blocks until the proxy port is closed. */
+    public void awaitShutdown() {
+        proxy.onDispose().block();
+    }
+
+    /** Graceful: not ready, wait the drain delay, stop accepting, let in-flight requests finish, release the rest. */
+    public synchronized void shutdown() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        readiness.shuttingDown();
+        LOG.info(
+                "Shutting down: not ready; closing the listener in {}, in-flight requests get up to {}",
+                config.shutdown().drainDelay(),
+                config.shutdown().timeout());
+        sleep(config.shutdown().drainDelay());
+        try {
+            proxy.disposeNow(config.shutdown().timeout());
+        } catch (IllegalStateException e) {
+            LOG.warn(
+                    "Requests still in flight after {}: closed",
+                    config.shutdown().timeout());
+        }
+        admin.disposeNow(Duration.ofSeconds(2));
+        clients.close();
+        routing.close();
+        tenants.close();
+        LOG.info("Ferry stopped");
+    }
+
+    private static void sleep(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+}

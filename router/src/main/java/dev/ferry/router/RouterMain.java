@@ -1,0 +1,79 @@
+package dev.ferry.router;
+
+import dev.ferry.router.config.ConfigLoader;
+import dev.ferry.router.config.InvalidConfigException;
+import dev.ferry.router.demo.Demo;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Load config, build the parts, bind, wait for SIGTERM. */
+@Command(
+        name = "ferry-router",
+        mixinStandardHelpOptions = true,
+        version = "Ferry router 0.1.0",
+        description = "Routes each request, by tenant, to the legacy or the new backend, as an Unleash flag says.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly", "1:could not start (see the log)", "2:bad arguments or configuration"})
+public final class RouterMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RouterMain.class);
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (see README).")
+    private Path config;
+
+    @Option(
+            names = "--demo",
+            description = "Start two built-in demo backends and a local flags file under ./ferry-demo;"
+                    + " --config and FERRY_* variables still override.")
+    private boolean demo;
+
+    @Option(names = "--check", description = "Validate the configuration, print the effective values and exit.")
+    private boolean check;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RouterMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Demo demoParts = demo ? Demo.start(Path.of("ferry-demo")) : null;
+        Map<String, String> base = demoParts == null ? Map.of() : demoParts.config();
+        ConfigLoader.Loaded loaded;
+        try {
+            loaded = ConfigLoader.load(base, Optional.ofNullable(config), System.getenv());
+        } catch (InvalidConfigException e) {
+            System.err.println("Ferry cannot start: " + e.getMessage());
+            if (demoParts != null) {
+                demoParts.close();
+            }
+            return 2;
+        }
+        LOG.info("Effective configuration:\n  {}", String.join("\n  ", loaded.describe()));
+        if (check) {
+            System.out.println("Configuration is valid.");
+            return 0;
+        }
+        Router router = Router.start(loaded.config(), Clock.systemUTC());
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            router.shutdown();
+                            if (demoParts != null) {
+                                demoParts.close();
+                            }
+                        },
+                        "ferry-shutdown"));
+        if (demoParts != null) {
+            demoParts.printWelcome(router.port(), router.adminPort());
+        }
+        router.awaitShutdown();
+        return 0;
+    }
+}

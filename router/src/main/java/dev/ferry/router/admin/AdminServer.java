@@ -1,0 +1,128 @@
+package dev.ferry.router.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.router.ErrorResponses;
+import dev.ferry.router.ProxyException;
+import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.config.AdminConfig;
+import dev.ferry.router.routing.RoutingDecision;
+import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.tenant.TenantId;
+import dev.ferry.router.tenant.TenantIdRules;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The admin port: {@code /health/live}, {@code /health/ready}, {@code /metrics} (Prometheus text) and {@code GET
+ * /routing/tenants/{id}}, which answers the question the proxy asks, so that scheduled jobs stay out of the account
+ * that does not own a tenant.
+ */
+public final class AdminServer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final AdminConfig config;
+    private final Readiness readiness;
+    private final PrometheusMeterRegistry registry;
+    private final UnleashRoutingPolicy routing;
+    private final TenantIdRules rules;
+
+    public AdminServer(
+            AdminConfig config,
+            Readiness readiness,
+            PrometheusMeterRegistry registry,
+            UnleashRoutingPolicy routing,
+            TenantIdRules rules) {
+        this.config = config;
+        this.readiness = readiness;
+        this.registry = registry;
+        this.routing = routing;
+        this.rules = rules;
+    }
+
+    public DisposableServer start() {
+        return HttpServer.create()
+                .host(config.host())
+                .port(config.port())
+                .route(routes -> routes.get(
+                                "/health/live",
+                                (req, res) -> json(res, HttpResponseStatus.OK, Map.of("status", "live")))
+                        .get("/health/ready", (req, res) -> ready(res))
+                        .get("/metrics", (req, res) -> res.header(HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_TEXT)
+                                .sendString(Mono.fromCallable(registry::scrape), StandardCharsets.UTF_8))
+                        .get("/routing/tenants/{id}", this::tenant))
+                .bindNow();
+    }
+
+    private Publisher<Void> ready(HttpServerResponse res) {
+        String notReady = readiness.whyNotReady();
+        if (notReady == null) {
+            return json(res, HttpResponseStatus.OK, Map.of("status", "ready"));
+        }
+        return json(res, HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not_ready", "reason", notReady));
+    }
+
+    private Publisher<Void> tenant(HttpServerRequest req, HttpServerResponse res) {
+        String raw = java.net.URLDecoder.decode(req.param("id"), StandardCharsets.UTF_8);
+        TenantId tenant;
+        try {
+            tenant = rules.parse(raw, "the path of /routing/tenants/{id}");
+        } catch (ProxyException e) {
+            return json(
+                    res,
+                    HttpResponseStatus.BAD_REQUEST,
+                    Map.of("error", e.failure().kind(), "message", e.getMessage()));
+        }
+        UnleashRoutingPolicy.Explanation explanation = routing.explain(tenant);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("tenant", tenant.value());
+        RoutingDecision decision = explanation.decision();
+        body.put("backend", decision == null ? null : decision.backend().tag());
+        body.put(
+                "reason",
+                decision == null
+                        ? ProxyFailure.ROUTING_UNKNOWN.kind()
+                        : decision.reason().tag());
+        if (decision == null) {
+            body.put("message", explanation.unknownBecause());
+        }
+        body.put("flagState", flagState(explanation.flagState()));
+        return json(res, decision == null ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+    }
+
+    private static Map<String, Object> flagState(UnleashRoutingPolicy.Status s) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("flag", s.flag());
+        out.put("loaded", s.loaded());
+        out.put("flagPresent", s.flagPresent());
+        out.put("origin", s.origin());
+        out.put("revision", s.revision());
+        out.put("appliedAt", s.appliedAt() == null ? null : s.appliedAt().toString());
+        out.put("ageSeconds", s.ageSeconds());
+        return out;
+    }
+
+    private static Publisher<Void> json(HttpServerResponse res, HttpResponseStatus status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            bytes = ErrorResponses.body(ProxyFailure.INTERNAL, "cannot write the answer as JSON");
+        }
+        return res.status(status)
+                .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .sendByteArray(Mono.just(bytes));
+    }
+}

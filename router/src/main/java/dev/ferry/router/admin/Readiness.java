@@ -1,0 +1,35 @@
+package dev.ferry.router.admin;
+
+import dev.ferry.router.routing.UnleashRoutingPolicy;
+
+/** Ready means: a usable flag state is loaded, and the router is not shutting down. */
+public final class Readiness {
+    private final UnleashRoutingPolicy routing;
+    private volatile boolean shuttingDown;
+
+    public Readiness(UnleashRoutingPolicy routing) {
+        this.routing = routing;
+    }
+
+    /** @return null when ready, else why not */
+    public String whyNotReady() {
+        if (shuttingDown) {
+            return "shutting down";
+        }
+        if (!routing.routable()) {
+            return "routing unknown: " + routing.status().origin() + " flag state "
+                    + (routing.status().loaded()
+                            ? "lacks flag '" + routing.status().flag() + "'"
+                            : "not loaded yet");
+        }
+        return null;
+    }
+
+    public boolean ready() {
+        return whyNotReady() == null;
+    }
+
+    public void shuttingDown() {
+        shuttingDown = true;
+    }
+}

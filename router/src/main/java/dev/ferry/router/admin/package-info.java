@@ -1,0 +1,2 @@
+/** The side door, on its own port: health, metrics and "where does this tenant go?". */
+package dev.ferry.router.admin;

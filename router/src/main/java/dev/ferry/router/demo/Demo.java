@@ -1,0 +1,112 @@
+package dev.ferry.router.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * Two demo backends on loopback, "legacy" and "new", each answering which one served, and a flags file in which
+ * tenant {@code acme} is on legacy and {@code globex} on new. The file is written once and then left to the user to
+ * edit: Ferry picks up changes within a second.
+ */
+public final class Demo implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DisposableServer legacy;
+    private final DisposableServer newBackend;
+    private final Path flagsFile;
+
+    private Demo(DisposableServer legacy, DisposableServer newBackend, Path flagsFile) {
+        this.legacy = legacy;
+        this.newBackend = newBackend;
+        this.flagsFile = flagsFile;
+    }
+
+    /** Starts the backends and writes {@code dir/flags.json} unless it exists already. */
+    public static Demo start(Path dir) {
+        Path flags = dir.resolve("flags.json");
+        try {
+            Files.createDirectories(dir);
+            if (!Files.exists(flags)) {
+                try (InputStream in = Demo.class.getResourceAsStream("/demo/flags.json")) {
+                    Files.copy(in, flags);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo flags file " + flags, e);
+        }
+        return new Demo(backend("legacy"), backend("new"), flags);
+    }
+
+    /** A backend that answers every request with a JSON line naming itself and what it received. */
+    public static DisposableServer backend(String name) {
+        return HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
+                .handle((req, res) -> req.receive()
+                        .aggregate()
+                        .asString()
+                        .defaultIfEmpty("")
+                        .flatMap(body -> {
+                            Map<String, Object> answer = new LinkedHashMap<>();
+                            answer.put("backend", name);
+                            answer.put("tenant", req.requestHeaders().get("X-Tenant-Id"));
+                            answer.put("method", req.method().name());
+                            answer.put("path", req.uri());
+                            answer.put("bodyBytes", body.length());
+                            try {
+                                return res.header("Content-Type", "application/json")
+                                        .sendString(Mono.just(JSON.writeValueAsString(answer) + "\n"))
+                                        .then();
+                            } catch (IOException e) {
+                                return Mono.error(e);
+                            }
+                        }))
+                .bindNow();
+    }
+
+    /** The configuration the demo runs with; a config file and FERRY_* variables still override it. */
+    public Map<String, String> config() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("listen.host", "127.0.0.1");
+        c.put("backends.legacy.url", "http://127.0.0.1:" + legacy.port());
+        c.put("backends.new.url", "http://127.0.0.1:" + newBackend.port());
+        c.put("flags.source", "file");
+        c.put("flags.file", flagsFile.toString());
+        c.put("forwarding.served-by-header", "X-Ferry-Backend");
+        return c;
+    }
+
+    public void printWelcome(int port, int adminPort) {
+        System.out.printf(
+                """
+
+                Ferry demo is running.
+                  proxy   http://127.0.0.1:%1$d   (legacy backend on :%3$d, new backend on :%4$d)
+                  admin   http://127.0.0.1:%2$d   (/health/ready, /metrics, /routing/tenants/{id})
+                  flags   %5$s   (edit it: changes apply within a second)
+
+                Try:
+                  curl -H 'X-Tenant-Id: acme' http://127.0.0.1:%1$d/hello      # -> legacy
+                  curl -H 'X-Tenant-Id: globex' http://127.0.0.1:%1$d/hello    # -> new
+                  curl http://127.0.0.1:%2$d/routing/tenants/acme
+
+                Stop with Ctrl-C.
+                %n""",
+                port, adminPort, legacy.port(), newBackend.port(), flagsFile.toAbsolutePath());
+    }
+
+    @Override
+    public void close() {
+        legacy.disposeNow();
+        newBackend.disposeNow();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.ferry.router.forwarding;
+
+import dev.ferry.router.config.BackendsConfig;
+import dev.ferry.router.config.PoolConfig;
+import dev.ferry.router.config.TimeoutConfig;
+import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.routing.Backend;
+import io.micrometer.core.instrument.Tags;
+import io.netty.channel.ChannelOption;
+import java.net.URI;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionPoolMetrics;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.ConnectionProvider.MeterRegistrar;
+
+/**
+ * One pooled {@link HttpClient} per backend, built once at start-up: clients and pools are immutable and shared by
+ * every request. Every call has a connect timeout, a response timeout and a bounded wait for a pooled connection.
+ */
+public final class BackendClients implements AutoCloseable {
+    private final Map<Backend, Target> targets = new EnumMap<>(Backend.class);
+
+    public BackendClients(BackendsConfig backends, PoolConfig pool, TimeoutConfig timeouts, RouterMeters meters) {
+        for (Backend backend : Backend.values()) {
+            URI url = backends.url(backend);
+            AtomicReference<ConnectionPoolMetrics> poolMetrics = new AtomicReference<>();
+            ConnectionProvider provider = ConnectionProvider.builder("ferry-" + backend.tag())
+                    .maxConnections(pool.maxConnections())
+                    .pendingAcquireMaxCount(pool.pendingAcquireMaxCount())
+                    .pendingAcquireTimeout(pool.pendingAcquireTimeout())
+                    .maxIdleTime(pool.maxIdleTime())
+                    .maxLifeTime(pool.maxLifeTime())
+                    .evictInBackground(pool.maxIdleTime())
+                    .metrics(true, () -> recorder(poolMetrics))
+                    .build();
+            HttpClient client = HttpClient.create(provider)
+                    .baseUrl(baseUrl(url))
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                            timeouts.connect().toMillis())
+                    .responseTimeout(timeouts.response())
+                    .keepAlive(true)
+                    // Exactly what the backend sent: no redirects followed, no decompression, no cookies parsed.
+                    .followRedirect(false)
+                    .compress(false);
+            if ("https".equalsIgnoreCase(url.getScheme())) {
+                client = client.secure();
+            }
+            targets.put(backend, new Target(client, provider, authority(url)));
+            registerPoolGauges(meters, backend, poolMetrics);
+        }
+    }
+
+    private static MeterRegistrar recorder(AtomicReference<ConnectionPoolMetrics> sink) {
+        return new MeterRegistrar() {
+            @Override
+            public void registerMetrics(
+                    String poolName, String id, java.net.SocketAddress address, ConnectionPoolMetrics metrics) {
+                sink.set(metrics);
+            }
+        };
+    }
+
+    private static void registerPoolGauges(
+            RouterMeters meters, Backend backend, AtomicReference<ConnectionPoolMetrics> pool) {
+        String description =
+                "Connections to each backend: active (serving a request), idle, and requests pending a" + " connection";
+        meters.gauge(
+                RouterMeters.POOL_CONNECTIONS,
+                description,
+                tags(backend, "active"),
+                () -> pool.get() == null ? 0 : pool.get().acquiredSize());
+        meters.gauge(
+                RouterMeters.POOL_CONNECTIONS,
+                description,
+                tags(backend, "idle"),
+                () -> pool.get() == null ? 0 : pool.get().idleSize());
+        meters.gauge(
+                RouterMeters.POOL_CONNECTIONS,
+                description,
+                tags(backend, "pending"),
+                () -> pool.get() == null ? 0 : pool.get().pendingAcquireSize());
+    }
+
+    private static Tags tags(Backend backend, String state) {
+        return Tags.of(RouterMeters.TAG_BACKEND, backend.tag(), RouterMeters.TAG_STATE, state);
+    }
+
+    /** {@code http://host:port/base} without a trailing slash, so that request paths append to it. */
+    private static String baseUrl(URI url) {
+        String s = url.toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static String authority(URI url) {
+        return url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
+    }
+
+    public Target target(Backend backend) {
+        return targets.get(backend);
+    }
+
+    @Override
+    public void close() {
+        targets.values().forEach(t -> t.provider().disposeLater().block(java.time.Duration.ofSeconds(5)));
+    }
+
+    /** A backend's client and what the request headers need to know about it. */
+    public record Target(HttpClient client, ConnectionProvider provider, String authority) {}
+}

@@ -1,0 +1,230 @@
+package dev.ferry.router.forwarding;
+
+import dev.ferry.router.Exchange;
+import dev.ferry.router.ProxyException;
+import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.resilience.BackendBreakers;
+import dev.ferry.router.resilience.BackendFailurePolicy;
+import dev.ferry.router.resilience.BackendFailurePolicy.BackendStatusException;
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.routing.RoutingDecision;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.WebsocketClientSpec;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.WebsocketServerSpec;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * Streams a request to its backend and the response back, without aggregating either body: buffers flow through as
+ * they arrive, with backpressure both ways. The breaker's verdict is taken when the response status arrives, so the
+ * time a large body takes to stream is not held against the backend.
+ */
+public final class Forwarder {
+    private final BackendClients clients;
+    private final BackendBreakers breakers;
+    private final ProxyHeaders headers;
+
+    public Forwarder(BackendClients clients, BackendBreakers breakers, ProxyHeaders headers) {
+        this.clients = clients;
+        this.breakers = breakers;
+        this.headers = headers;
+    }
+
+    /**
+     * @param uri the request target to send (stripped of a tenant path prefix where configured)
+     */
+    public Mono<Void> forward(
+            RoutingDecision decision, String uri, HttpServerRequest in, HttpServerResponse out, Exchange exchange) {
+        Backend backend = decision.backend();
+        exchange.backend(backend);
+        CircuitBreaker breaker = breakers.of(backend);
+        if (!breaker.tryAcquirePermission()) {
+            return Mono.error(new ProxyException(
+                    ProxyFailure.BREAKER_OPEN,
+                    "the circuit breaker of backend '"
+                            + backend.tag() + "' is open after repeated failures; retry after "
+                            + breakers.retryAfterSeconds()
+                            + " s (requests are never sent to the other backend)"));
+        }
+        BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
+        BackendClients.Target target = clients.target(backend);
+        String client = clientAddress(in.remoteAddress());
+        Mono<Void> exchangeMono = ProxyHeaders.isWebSocketUpgrade(in.requestHeaders())
+                ? webSocket(decision, uri, in, out, target, client, call)
+                : http(decision, uri, in, out, target, client, call, exchange);
+        return exchangeMono.doOnError(call::failed).doOnCancel(call::cancelled);
+    }
+
+    private Mono<Void> http(
+            RoutingDecision decision,
+            String uri,
+            HttpServerRequest in,
+            HttpServerResponse out,
+            BackendClients.Target target,
+            String client,
+            BreakerCall call,
+            Exchange exchange) {
+        boolean hasBody = hasBody(in.requestHeaders());
+        return target.client()
+                .request(in.method())
+                .uri(uri)
+                .send((request, outbound) -> {
+                    headers.toBackend(
+                            in.requestHeaders(),
+                            request.requestHeaders(),
+                            decision.tenant(),
+                            client,
+                            target.authority());
+                    return hasBody ? outbound.send(in.receive().retain()) : outbound;
+                })
+                .response((response, body) -> {
+                    int status = response.status().code();
+                    call.answered(status);
+                    exchange.status(status);
+                    out.status(response.status());
+                    headers.toClient(response.responseHeaders(), out.responseHeaders(), decision.backend());
+                    return out.send(body.retain());
+                })
+                .then();
+    }
+
+    /**
+     * A WebSocket is opened to the backend first and only then accepted from the client, so a backend that refuses
+     * the upgrade gets an ordinary error response. Its frames then stay on that backend for the connection's life,
+     * whatever the flag says later.
+     */
+    private Mono<Void> webSocket(
+            RoutingDecision decision,
+            String uri,
+            HttpServerRequest in,
+            HttpServerResponse out,
+            BackendClients.Target target,
+            String client,
+            BreakerCall call) {
+        String protocols = in.requestHeaders().get("Sec-WebSocket-Protocol");
+        WebsocketClientSpec.Builder clientSpec = WebsocketClientSpec.builder().handlePing(false);
+        WebsocketServerSpec.Builder serverSpec = WebsocketServerSpec.builder().handlePing(false);
+        if (protocols != null) {
+            clientSpec.protocols(protocols);
+            serverSpec.protocols(protocols);
+        }
+        return target.client()
+                .headers(h -> {
+                    headers.toBackend(in.requestHeaders(), h, decision.tenant(), client, target.authority());
+                    h.remove("Sec-WebSocket-Key");
+                    h.remove("Sec-WebSocket-Version");
+                    h.remove("Sec-WebSocket-Extensions");
+                    h.remove("Sec-WebSocket-Protocol");
+                })
+                .websocket(clientSpec.build())
+                .uri(uri)
+                .handle((backendIn, backendOut) -> {
+                    call.answered(101);
+                    return out.sendWebsocket(
+                            (clientIn, clientOut) -> relay(clientIn, clientOut, backendIn, backendOut),
+                            serverSpec.build());
+                })
+                .then();
+    }
+
+    private static Mono<Void> relay(
+            WebsocketInbound clientIn,
+            WebsocketOutbound clientOut,
+            WebsocketInbound backendIn,
+            WebsocketOutbound backendOut) {
+        Mono<Void> up = backendOut
+                .sendObject(clientIn.receiveFrames().filter(Forwarder::isData).doOnNext(WebSocketFrame::retain))
+                .then()
+                .then(clientIn.receiveCloseStatus()
+                        .flatMap(s -> backendOut.sendClose(s.code(), s.reasonText()))
+                        .onErrorResume(e -> Mono.empty()));
+        Mono<Void> down = clientOut
+                .sendObject(backendIn.receiveFrames().filter(Forwarder::isData).doOnNext(WebSocketFrame::retain))
+                .then()
+                .then(backendIn
+                        .receiveCloseStatus()
+                        .flatMap(s -> clientOut.sendClose(s.code(), s.reasonText()))
+                        .onErrorResume(e -> Mono.empty()));
+        return Mono.when(up, down);
+    }
+
+    /** A request without Content-Length or chunked encoding has no body: send none, not an empty chunked one. */
+    private static boolean hasBody(HttpHeaders headers) {
+        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        return (length != null && !length.equals("0"))
+                || headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+    }
+
+    private static boolean isData(WebSocketFrame frame) {
+        return !(frame instanceof CloseWebSocketFrame
+                || frame instanceof PingWebSocketFrame
+                || frame instanceof PongWebSocketFrame);
+    }
+
+    private static String clientAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null
+                    ? inet.getHostString()
+                    : inet.getAddress().getHostAddress();
+        }
+        return "unknown";
+    }
+
+    /** One breaker permission: recorded exactly once, as success, failure, or released unused. */
+    private static final class BreakerCall {
+        private final CircuitBreaker breaker;
+        private final BackendFailurePolicy policy;
+        private final long start;
+        private boolean done;
+
+        BreakerCall(CircuitBreaker breaker, BackendFailurePolicy policy) {
+            this.breaker = breaker;
+            this.policy = policy;
+            this.start = breaker.getCurrentTimestamp();
+        }
+
+        void answered(int status) {
+            if (done) {
+                return;
+            }
+            done = true;
+            long took = breaker.getCurrentTimestamp() - start;
+            if (policy.isFailure(status)) {
+                breaker.onError(took, breaker.getTimestampUnit(), new BackendStatusException(status));
+            } else {
+                breaker.onSuccess(took, breaker.getTimestampUnit());
+            }
+        }
+
+        void failed(Throwable error) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (BackendFailurePolicy.isBackendFailure(error)) {
+                breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), error);
+            } else {
+                breaker.releasePermission();
+            }
+        }
+
+        void cancelled() {
+            if (!done) {
+                done = true;
+                breaker.releasePermission();
+            }
+        }
+    }
+}

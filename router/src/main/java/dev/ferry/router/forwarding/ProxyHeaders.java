@@ -1,0 +1,166 @@
+package dev.ferry.router.forwarding;
+
+import dev.ferry.router.config.ForwardingConfig;
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.tenant.TenantId;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Header rewriting in both directions.
+ *
+ * <ul>
+ *   <li>Hop-by-hop headers (RFC 9110 §7.6.1: Connection, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding,
+ *       Upgrade, and every header the Connection header names) describe one connection and are never forwarded.
+ *       {@code Expect} is answered by the router itself. Netty's {@code x-http2-*} conversion headers are internal.
+ *   <li>Headers that could fake the routing decision are not the client's to send: every {@code X-Ferry-*} header is
+ *       dropped, the tenant header the backend sees is set to the tenant Ferry resolved, and {@code X-Forwarded-*} /
+ *       {@code Forwarded} are replaced unless the operator trusts the hop in front of Ferry.
+ *   <li>{@code X-Forwarded-For/Proto/Host} and {@code Via} are set.
+ * </ul>
+ */
+public final class ProxyHeaders {
+    private static final String[] HOP_BY_HOP = {
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "te",
+        "transfer-encoding",
+        "upgrade",
+        "trailer",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "expect"
+    };
+    private static final String VIA = "1.1 ferry";
+    private static final String FERRY_PREFIX = "x-ferry-";
+    private static final String HTTP2_PREFIX = "x-http2-";
+
+    private final ForwardingConfig config;
+
+    public ProxyHeaders(ForwardingConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Fills the backend request's headers from the client's.
+     *
+     * @param in the client's headers
+     * @param out the backend request's headers (emptied first)
+     * @param tenant the resolved tenant, or null
+     * @param clientAddress the client's IP address, as text
+     * @param backendAuthority {@code host:port} of the backend, for Host
+     */
+    public void toBackend(
+            HttpHeaders in, HttpHeaders out, TenantId tenant, String clientAddress, String backendAuthority) {
+        out.clear();
+        out.set(in);
+        removeHopByHop(in, out);
+        removeForbiddenPrefixes(out);
+        String clientHost = in.get(HttpHeaderNames.HOST);
+        if (!config.preserveHost() || clientHost == null) {
+            out.set(HttpHeaderNames.HOST, backendAuthority);
+        }
+        forwardedFor(in, out, clientAddress, clientHost);
+        appendVia(in, out);
+        if (!config.tenantHeader().isEmpty()) {
+            if (tenant == null) {
+                out.remove(config.tenantHeader());
+            } else {
+                out.set(config.tenantHeader(), tenant.value());
+            }
+        }
+    }
+
+    /** Fills the client response's headers from the backend's. */
+    public void toClient(HttpHeaders in, HttpHeaders out, Backend backend) {
+        out.set(in);
+        removeHopByHop(in, out);
+        appendVia(in, out);
+        if (!config.servedByHeader().isEmpty()) {
+            out.set(config.servedByHeader(), backend.tag());
+        }
+    }
+
+    private void forwardedFor(HttpHeaders in, HttpHeaders out, String clientAddress, String clientHost) {
+        if (config.trustForwardedHeaders()) {
+            String prior = in.get("X-Forwarded-For");
+            out.set("X-Forwarded-For", prior == null || prior.isBlank() ? clientAddress : prior + ", " + clientAddress);
+            if (!in.contains("X-Forwarded-Proto")) {
+                out.set("X-Forwarded-Proto", "http");
+            }
+            if (!in.contains("X-Forwarded-Host") && clientHost != null) {
+                out.set("X-Forwarded-Host", clientHost);
+            }
+            return;
+        }
+        out.remove("Forwarded");
+        out.set("X-Forwarded-For", clientAddress);
+        out.set("X-Forwarded-Proto", "http");
+        if (clientHost == null) {
+            out.remove("X-Forwarded-Host");
+        } else {
+            out.set("X-Forwarded-Host", clientHost);
+        }
+    }
+
+    private static void appendVia(HttpHeaders in, HttpHeaders out) {
+        String prior = in.get(HttpHeaderNames.VIA);
+        out.set(HttpHeaderNames.VIA, prior == null || prior.isBlank() ? VIA : prior + ", " + VIA);
+    }
+
+    private static void removeHopByHop(HttpHeaders in, HttpHeaders out) {
+        for (String connection : in.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    out.remove(name);
+                }
+            }
+        }
+        for (String name : HOP_BY_HOP) {
+            out.remove(name);
+        }
+    }
+
+    private static void removeForbiddenPrefixes(HttpHeaders out) {
+        List<String> doomed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = out.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (startsWithIgnoreCase(name, FERRY_PREFIX) || startsWithIgnoreCase(name, HTTP2_PREFIX)) {
+                if (doomed == null) {
+                    doomed = new ArrayList<>(2);
+                }
+                doomed.add(name.toString());
+            }
+        }
+        if (doomed != null) {
+            doomed.forEach(out::remove);
+        }
+    }
+
+    private static boolean startsWithIgnoreCase(CharSequence name, String lowerPrefix) {
+        if (name.length() < lowerPrefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < lowerPrefix.length(); i++) {
+            if (Character.toLowerCase(name.charAt(i)) != lowerPrefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the request asks to become a WebSocket ({@code Connection: upgrade} and {@code Upgrade: websocket}). */
+    public static boolean isWebSocketUpgrade(HttpHeaders headers) {
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        return upgrade != null
+                && upgrade.toLowerCase(Locale.ROOT).contains("websocket")
+                && headers.containsValue(HttpHeaderNames.CONNECTION, "upgrade", true);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.ferry.router.resilience;
+
+import dev.ferry.router.config.BreakerConfig;
+import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.routing.Backend;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Resilience4j circuit breaker per backend. An open breaker answers 503 {@code breaker_open}; it never sends the
+ * request to the other backend, because the other backend does not hold that tenant's data.
+ *
+ * <pre>
+ *   CLOSED --(failure rate >= threshold over the window)--> OPEN --(wait-in-open)--> HALF_OPEN
+ *   HALF_OPEN --(trial calls succeed)--> CLOSED        HALF_OPEN --(trial calls fail)--> OPEN
+ * </pre>
+ */
+public final class BackendBreakers {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendBreakers.class);
+
+    private final Map<Backend, CircuitBreaker> breakers = new EnumMap<>(Backend.class);
+    private final BackendFailurePolicy failurePolicy;
+    private final long retryAfterSeconds;
+
+    public BackendBreakers(BreakerConfig config, RouterMeters meters) {
+        CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(config.slidingWindowSize())
+                .minimumNumberOfCalls(config.minimumCalls())
+                .failureRateThreshold(config.failureRateThreshold())
+                .waitDurationInOpenState(config.waitInOpen())
+                .permittedNumberOfCallsInHalfOpenState(config.halfOpenCalls())
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .recordException(BackendFailurePolicy::isBackendFailure)
+                .build();
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(breakerConfig);
+        for (Backend backend : Backend.values()) {
+            CircuitBreaker breaker = registry.circuitBreaker(backend.tag());
+            breaker.getEventPublisher()
+                    .onStateTransition(
+                            e -> LOG.warn("Circuit breaker of backend {}: {}", backend.tag(), e.getStateTransition()));
+            breakers.put(backend, breaker);
+            for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
+                meters.gauge(
+                        RouterMeters.BREAKER_STATE,
+                        "1 for the state each backend's circuit breaker is in, 0 for the others",
+                        Tags.of(
+                                RouterMeters.TAG_BACKEND,
+                                backend.tag(),
+                                RouterMeters.TAG_STATE,
+                                state.name().toLowerCase(Locale.ROOT)),
+                        () -> breaker.getState() == state ? 1 : 0);
+            }
+        }
+        this.failurePolicy = new BackendFailurePolicy(config.failureStatuses());
+        this.retryAfterSeconds = Math.max(1, (config.waitInOpen().toMillis() + 999) / 1000);
+    }
+
+    public CircuitBreaker of(Backend backend) {
+        return breakers.get(backend);
+    }
+
+    public BackendFailurePolicy failurePolicy() {
+        return failurePolicy;
+    }
+
+    /** The {@code Retry-After} an open breaker answers with: its whole wait, rounded up to seconds. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}
