@@ -42,7 +42,8 @@ public enum ProxyFailure {
                 || error instanceof java.net.UnknownHostException) {
             return BACKEND_CONNECT_FAILED;
         }
-        if (error instanceof reactor.netty.http.client.PrematureCloseException) {
+        if (error instanceof reactor.netty.http.client.PrematureCloseException
+                || error instanceof java.io.IOException) {
             return BACKEND_CLOSED;
         }
         String type = error.getClass().getName();

@@ -12,6 +12,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -76,7 +77,7 @@ public final class Forwarder {
             String client,
             BreakerCall call,
             Exchange exchange) {
-        boolean hasBody = hasBody(in.requestHeaders());
+        boolean hasBody = hasBody(in);
         return target.client()
                 .request(in.method())
                 .uri(uri)
@@ -87,7 +88,14 @@ public final class Forwarder {
                             decision.tenant(),
                             client,
                             target.authority());
-                    return hasBody ? outbound.send(in.receive().retain()) : outbound;
+                    if (!hasBody) {
+                        return outbound;
+                    }
+                    if (!request.requestHeaders().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                        // The client's own framing is hop-by-hop and was dropped: frame the stream anew.
+                        request.requestHeaders().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                    }
+                    return outbound.send(in.receive().retain());
                 })
                 .response((response, body) -> {
                     int status = response.status().code();
@@ -160,11 +168,26 @@ public final class Forwarder {
         return Mono.when(up, down);
     }
 
-    /** A request without Content-Length or chunked encoding has no body: send none, not an empty chunked one. */
-    private static boolean hasBody(HttpHeaders headers) {
+    /**
+     * Whether to stream a request body. HTTP/1.1 says so with Content-Length or chunked encoding; a body-less request
+     * gets none, not an empty chunked one. HTTP/2 need not say, so there a body is streamed unless Content-Length is 0
+     * or the method never carries one.
+     */
+    private static boolean hasBody(HttpServerRequest in) {
+        HttpHeaders headers = in.requestHeaders();
         String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        return (length != null && !length.equals("0"))
-                || headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+        if (length != null) {
+            return !length.equals("0");
+        }
+        if (headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true)) {
+            return true;
+        }
+        HttpMethod method = in.method();
+        return in.version().majorVersion() == 2
+                && method != HttpMethod.GET
+                && method != HttpMethod.HEAD
+                && method != HttpMethod.OPTIONS
+                && method != HttpMethod.TRACE;
     }
 
     private static boolean isData(WebSocketFrame frame) {

@@ -32,6 +32,7 @@ public final class BackendFailurePolicy {
                 || error instanceof UnknownHostException
                 || error instanceof TimeoutException
                 || error instanceof PrematureCloseException
+                || error instanceof java.io.IOException
                 || error instanceof BackendStatusException;
     }
 

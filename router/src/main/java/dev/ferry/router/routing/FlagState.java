@@ -10,6 +10,7 @@ import java.time.Instant;
  *
  * @param origin where the state came from: {@code file}, {@code unleash}, {@code backup} or {@code bootstrap}
  * @param revision the server's revision id, or a digest of the file
+ * @param digest SHA-256 of the document, to tell a changed state from the same one fetched again
  * @param flagPresent whether the state holds the routing flag at all
  * @param appliedAt when Ferry applied it
  */
@@ -17,6 +18,7 @@ record FlagState(
         boolean loaded,
         String origin,
         String revision,
+        String digest,
         boolean flagPresent,
         Instant appliedAt,
         Cache<String, RoutingDecision> decisions) {
@@ -31,13 +33,14 @@ record FlagState(
                 Caffeine.newBuilder().maximumSize(0).build());
     }
 
-    static FlagState applied(String origin, String revision, boolean flagPresent, Instant at, int cacheMaxTenants) {
+    static FlagState applied(
+            String origin, String revision, String digest, boolean flagPresent, Instant at, int cacheMaxTenants) {
         Cache<String, RoutingDecision> cache = Caffeine.newBuilder()
                 .maximumSize(cacheMaxTenants)
                 // Evictions run on the thread that caused them: no hand-off to a pool on the request path.
                 .executor(Runnable::run)
                 .build();
-        return new FlagState(true, origin, revision, flagPresent, at, cache);
+        return new FlagState(true, origin, revision, digest, flagPresent, at, cache);
     }
 
     boolean routable() {

@@ -283,8 +283,21 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     }
 
     private void apply(String origin, String json, boolean present, Instant confirmedAt) {
+        FlagState current = state.get();
+        String digest = json == null ? "" : ClientFeatures.digest(json);
+        if (current.loaded()
+                && !digest.isEmpty()
+                && digest.equals(current.digest())
+                && present == current.flagPresent()) {
+            // The same document again (a server without ETag support, a rewritten file): keep the warm cache.
+            if (confirmedAt != null) {
+                lastSync.set(confirmedAt);
+            }
+            return;
+        }
         String revision = json == null ? "unknown" : ClientFeatures.revision(json);
-        FlagState next = FlagState.applied(origin, revision, present, clock.instant(), config.cacheMaxTenants());
+        FlagState next =
+                FlagState.applied(origin, revision, digest, present, clock.instant(), config.cacheMaxTenants());
         FlagState previous = state.getAndSet(next);
         if (confirmedAt != null) {
             lastSync.set(confirmedAt);

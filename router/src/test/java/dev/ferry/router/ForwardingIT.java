@@ -1,0 +1,232 @@
+package dev.ferry.router;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.http.Fault;
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.RawHttp;
+import dev.ferry.router.testing.RunningRouter;
+import dev.ferry.router.testing.UnleashStub;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What reaches a backend and what comes back: headers, bodies, timeouts, errors and breakers. */
+class ForwardingIT {
+    static Backends backends;
+    static UnleashStub unleash;
+    static RunningRouter router;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        backends = new Backends();
+        unleash = new UnleashStub().tenantsOnNew("globex");
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(unleash.config(dir));
+        config.put("timeouts.response", "500ms");
+        config.put("breaker.minimum-calls", "4");
+        config.put("breaker.sliding-window-size", "4");
+        config.put("breaker.wait-in-open", "1s");
+        config.put("breaker.half-open-calls", "1");
+        router = RunningRouter.start(config);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> router.router().readiness().ready());
+    }
+
+    @BeforeEach
+    void resetBackends() {
+        backends.reset();
+    }
+
+    @AfterAll
+    static void stop() {
+        router.close();
+        unleash.close();
+        backends.close();
+    }
+
+    @Test
+    void dropsHopByHopAndSpoofedHeadersAndSetsForwardingHeaders() throws Exception {
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET /orders?id=7 HTTP/1.1\r
+                Host: 127.0.0.1:%d\r
+                X-Tenant-Id: acme\r
+                Connection: close, X-Secret-Hop\r
+                X-Secret-Hop: must not pass\r
+                Keep-Alive: timeout=5\r
+                TE: trailers\r
+                X-Ferry-Backend: new\r
+                x-ferry-route: new\r
+                X-Forwarded-For: 6.6.6.6\r
+                X-Forwarded-Host: evil.example\r
+                Forwarded: for=6.6.6.6\r
+                X-Custom: kept\r
+                \r
+                """
+                        .formatted(router.router().port()));
+
+        assertThat(response).startsWith("HTTP/1.1 200").endsWith("served by legacy");
+        backends.of(Backend.LEGACY)
+                .verify(anyRequestedFor(urlEqualTo("/orders?id=7"))
+                        .withHeader("X-Custom", equalTo("kept"))
+                        .withHeader("X-Tenant-Id", equalTo("acme"))
+                        .withHeader("X-Forwarded-For", equalTo("127.0.0.1"))
+                        .withHeader("X-Forwarded-Proto", equalTo("http"))
+                        .withHeader(
+                                "X-Forwarded-Host",
+                                equalTo("127.0.0.1:" + router.router().port()))
+                        .withHeader("Via", equalTo("1.1 ferry"))
+                        .withHeader(
+                                "Host",
+                                equalTo("127.0.0.1:"
+                                        + backends.of(Backend.LEGACY).port()))
+                        .withHeader("X-Secret-Hop", absent())
+                        .withHeader("TE", absent())
+                        .withHeader("Keep-Alive", absent())
+                        .withHeader("X-Ferry-Backend", absent())
+                        .withHeader("X-Ferry-Route", absent())
+                        .withHeader("Forwarded", absent()));
+    }
+
+    @Test
+    void dropsHopByHopHeadersFromTheResponseAndPassesTheRest() {
+        backends.of(Backend.LEGACY)
+                .stubFor(any(anyUrl())
+                        .willReturn(aResponse()
+                                .withStatus(201)
+                                .withHeader("Connection", "X-Backend-Hop")
+                                .withHeader("X-Backend-Hop", "secret")
+                                .withHeader("Set-Cookie", "a=b")
+                                .withBody("created")));
+
+        HttpResponse<String> response = router.get("acme", "/");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).isEqualTo("created");
+        assertThat(response.headers().firstValue("Set-Cookie")).hasValue("a=b");
+        assertThat(response.headers().firstValue("X-Backend-Hop")).isEmpty();
+        assertThat(response.headers().firstValue("Via")).hasValue("1.1 ferry");
+    }
+
+    @Test
+    void passesBackendErrorsThroughUntouched() {
+        backends.of(Backend.NEW)
+                .stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500).withBody("boom")));
+
+        HttpResponse<String> response = router.get("globex", "/");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).isEqualTo("boom");
+        assertThat(response.headers().firstValue("X-Ferry-Error")).isEmpty();
+    }
+
+    @Test
+    void answers504WithinTheResponseTimeoutWhenTheBackendIsSlow() {
+        backends.of(Backend.LEGACY).stubFor(any(anyUrl()).willReturn(aResponse().withFixedDelay(3000)));
+
+        HttpResponse<String> response = router.get("acme", "/slow");
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_timeout");
+        assertThat(response.body()).contains("backend 'legacy'");
+    }
+
+    @Test
+    void answers502WhenTheBackendResetsTheConnection() {
+        backends.of(Backend.LEGACY)
+                .stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+
+        HttpResponse<String> response = router.get("acme", "/reset");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_closed");
+    }
+
+    @Test
+    void answers502WhenTheBackendRefusesConnections() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(unleash.config(dir.resolve("refused")));
+        config.put("backends.legacy.url", "http://127.0.0.1:" + closedPort);
+        try (RunningRouter refused = RunningRouter.start(config)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> refused.router().readiness().ready());
+
+            HttpResponse<String> response = refused.get("acme", "/");
+
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_connect_failed");
+            assertThat(refused.get("globex", "/").body()).isEqualTo("served by new");
+        }
+    }
+
+    @Test
+    void opensTheBreakerAfterRepeatedFailuresWithoutFailingOverAndRecovers() {
+        backends.of(Backend.NEW).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
+        for (int i = 0; i < 4; i++) {
+            assertThat(router.get("globex", "/").statusCode()).isEqualTo(503);
+        }
+
+        HttpResponse<String> open = router.get("globex", "/");
+
+        assertThat(open.headers().firstValue("X-Ferry-Error")).hasValue("breaker_open");
+        assertThat(open.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(router.get("acme", "/").body()).isEqualTo("served by legacy");
+        backends.of(Backend.LEGACY).verify(0, anyRequestedFor(anyUrl()).withHeader("X-Tenant-Id", equalTo("globex")));
+        assertThat(router.metrics()).contains("ferry_breaker_state{backend=\"new\",state=\"open\"} 1.0");
+
+        backends.reset();
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () -> assertThat(router.get("globex", "/").body()).isEqualTo("served by new"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .contains("ferry_breaker_state{backend=\"new\",state=\"closed\"} 1.0"));
+    }
+
+    @Test
+    void servesCleartextHttp2WithPriorKnowledge() {
+        String body = reactor.netty.http.client.HttpClient.create()
+                .protocol(reactor.netty.http.HttpProtocol.H2C)
+                .headers(h -> h.set("X-Tenant-Id", "globex"))
+                .post()
+                .uri(router.uri("/h2").toString())
+                .send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just("payload")))
+                .responseSingle((response, content) -> {
+                    assertThat(response.version().text()).isEqualTo("HTTP/2.0");
+                    return content.asString();
+                })
+                .block(Duration.ofSeconds(10));
+
+        assertThat(body).isEqualTo("served by new");
+        backends.of(Backend.NEW)
+                .verify(anyRequestedFor(urlEqualTo("/h2"))
+                        .withRequestBody(equalTo("payload"))
+                        .withHeader("x-http2-stream-id", absent())
+                        .withHeader("x-http2-scheme", absent()));
+    }
+}
