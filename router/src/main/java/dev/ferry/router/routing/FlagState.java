@@ -24,13 +24,9 @@ record FlagState(
         Cache<String, RoutingDecision> decisions) {
 
     static FlagState notLoaded() {
-        return new FlagState(
-                false,
-                "none",
-                "",
-                false,
-                Instant.EPOCH,
-                Caffeine.newBuilder().maximumSize(0).build());
+        Cache<String, RoutingDecision> none =
+                Caffeine.newBuilder().maximumSize(0).build();
+        return new FlagState(false, "none", "", "", false, Instant.EPOCH, none);
     }
 
     static FlagState applied(
