@@ -13,7 +13,8 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** What the tenant tests share: the rules of a typical deployment and a quick way to write headers. */
 final class Tenants {
-    static final TenantIdRules RULES = new TenantIdRules(Pattern.compile("[a-z0-9][a-z0-9-]*"), 64);
+    static final Pattern ID_PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]*");
+    static final TenantIdRules RULES = new TenantIdRules(ID_PATTERN, 64);
     static final String EXPECTATION = "expected: 1-64 characters matching [a-z0-9][a-z0-9-]*";
 
     private Tenants() {}
