@@ -81,6 +81,11 @@ public final class TenantResolvers implements AutoCloseable {
         return new TenantResolution(found, byPath ? stripping.strip(uri) : uri);
     }
 
+    /** The configured sources, for a message: {@code header 'X-Tenant-Id' or claim 'tenant_id' of the bearer token}. */
+    public String describeSources() {
+        return String.join(" or ", names);
+    }
+
     @Override
     public void close() {
         if (jwt != null) {
