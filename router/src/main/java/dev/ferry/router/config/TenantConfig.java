@@ -40,7 +40,8 @@ public record TenantConfig(
                 "tenant.host-pattern: '%s' (expected: {tenant}.<domain>, such as {tenant}.example.com)",
                 hostPattern);
         require(
-                !sources.contains(Source.PATH) || (pathPrefix.startsWith("/") && pathPrefix.endsWith("/")),
+                !sources.contains(Source.PATH)
+                        || (pathPrefix.length() > 2 && pathPrefix.startsWith("/") && pathPrefix.endsWith("/")),
                 "tenant.path-prefix: '%s' (expected: a path that starts and ends with '/', such as /t/)",
                 pathPrefix);
         require(maxLength > 0 && maxLength <= 256, "tenant.max-length: %s (expected: 1 to 256)", maxLength);
