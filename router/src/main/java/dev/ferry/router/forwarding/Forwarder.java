@@ -109,9 +109,9 @@ public final class Forwarder {
     }
 
     /**
-     * A WebSocket is opened to the backend first and only then accepted from the client, so a backend that refuses
-     * the upgrade gets an ordinary error response. Its frames then stay on that backend for the connection's life,
-     * whatever the flag says later.
+     * A WebSocket: the client's upgrade is accepted, then the backend's socket opened and frames relayed both ways.
+     * Its frames stay on the backend chosen at upgrade time for the connection's life, whatever the flag says later.
+     * A backend that cannot be reached closes the client's socket with 1011.
      */
     private Mono<Void> webSocket(
             RoutingDecision decision,
@@ -128,22 +128,28 @@ public final class Forwarder {
             clientSpec.protocols(protocols);
             serverSpec.protocols(protocols);
         }
-        return target.client()
-                .headers(h -> {
-                    headers.toBackend(in.requestHeaders(), h, decision.tenant(), client, target.authority());
-                    h.remove("Sec-WebSocket-Key");
-                    h.remove("Sec-WebSocket-Version");
-                    h.remove("Sec-WebSocket-Extensions");
-                    h.remove("Sec-WebSocket-Protocol");
-                })
-                .websocket(clientSpec.build())
-                .uri(uri)
-                .handle((backendIn, backendOut) -> {
-                    call.answered(101);
-                    return out.sendWebsocket(
-                            (clientIn, clientOut) -> relay(clientIn, clientOut, backendIn, backendOut),
-                            serverSpec.build());
-                })
+        HttpHeaders forwarded = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        headers.toBackend(in.requestHeaders(), forwarded, decision.tenant(), client, target.authority());
+        for (String handshake : new String[] {
+            "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"
+        }) {
+            forwarded.remove(handshake);
+        }
+        return out.sendWebsocket(
+                        (clientIn, clientOut) -> target.client()
+                                .headers(h -> h.set(forwarded))
+                                .websocket(clientSpec.build())
+                                .uri(uri)
+                                .handle((backendIn, backendOut) -> {
+                                    call.answered(101);
+                                    return relay(clientIn, clientOut, backendIn, backendOut);
+                                })
+                                .then()
+                                .onErrorResume(error -> {
+                                    call.failed(error);
+                                    return clientOut.sendClose(1011, "backend unavailable");
+                                }),
+                        serverSpec.build())
                 .then();
     }
 
