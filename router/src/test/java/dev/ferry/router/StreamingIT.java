@@ -1,0 +1,108 @@
+package dev.ferry.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.router.testing.FlagsFile;
+import dev.ferry.router.testing.RouterProcess;
+import dev.ferry.router.testing.StreamingBackend;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * The packaged router in its own JVM with a 128 MiB heap (and 128 MiB of direct memory): 1 GiB passes through in each
+ * direction, which only works if no body is ever held whole.
+ */
+class StreamingIT {
+    private static final long GIB = 1L << 30;
+    private static final byte[] CHUNK = new byte[64 * 1024];
+
+    static StreamingBackend legacy;
+    static StreamingBackend newBackend;
+    static RouterProcess router;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        legacy = new StreamingBackend("legacy");
+        newBackend = new StreamingBackend("new");
+        FlagsFile flags = new FlagsFile(dir).tenantsOnNew("globex");
+        router = RouterProcess.start(
+                dir,
+                "128m",
+                Map.of(
+                        "backends.legacy.url",
+                        legacy.url(),
+                        "backends.new.url",
+                        newBackend.url(),
+                        "flags.source",
+                        "file",
+                        "flags.file",
+                        flags.path().toString(),
+                        "shutdown.drain-delay",
+                        "1s",
+                        "shutdown.timeout",
+                        "10s"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> router.admin("/health/ready").statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stop() {
+        router.close();
+        legacy.close();
+        newBackend.close();
+    }
+
+    private static HttpClient client(String tenant) {
+        return HttpClient.create()
+                .port(router.port())
+                .host("127.0.0.1")
+                .headers(h -> h.set("X-Tenant-Id", tenant))
+                .responseTimeout(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void streamsAOneGibibyteUploadWithoutHoldingIt() {
+        Flux<ByteBuf> body = Flux.range(0, (int) (GIB / CHUNK.length)).map(i -> Unpooled.wrappedBuffer(CHUNK));
+
+        String counted = client("acme")
+                .post()
+                .uri("/upload")
+                .send(body)
+                .responseSingle((response, content) -> content.asString())
+                .block(Duration.ofMinutes(3));
+
+        assertThat(counted).isEqualTo(Long.toString(GIB));
+        assertThat(router.process().isAlive())
+                .as("router log:\n%s", router.log())
+                .isTrue();
+    }
+
+    @Test
+    void streamsAOneGibibyteDownloadWithoutHoldingIt() {
+        Long received = client("globex")
+                .get()
+                .uri("/download?bytes=" + GIB)
+                .responseContent()
+                .map(ByteBuf::readableBytes)
+                .reduce(0L, (sum, n) -> sum + n)
+                .block(Duration.ofMinutes(3));
+
+        assertThat(received).isEqualTo(GIB);
+        assertThat(router.process().isAlive())
+                .as("router log:\n%s", router.log())
+                .isTrue();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.ferry.router.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The packaged router ({@code target/ferry-router.jar}, built by {@code package} before the integration tests) in a
+ * JVM of its own, with the heap a test chooses, configured by a YAML file, stopped with SIGTERM.
+ */
+public final class RouterProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final int adminPort;
+
+    private RouterProcess(Process process, Path log, int port, int adminPort) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        this.adminPort = adminPort;
+    }
+
+    /** Starts the router and waits until it answers on its admin port. */
+    public static RouterProcess start(Path dir, String maxHeap, Map<String, String> config) {
+        try {
+            int port = freePort();
+            int adminPort = freePort();
+            String yaml = config.entrySet().stream()
+                    .map(e -> e.getKey() + ": \"" + e.getValue() + "\"")
+                    .collect(Collectors.joining("\n"));
+            yaml += "\nlisten.host: \"127.0.0.1\"\nlisten.port: " + port + "\nadmin.port: " + adminPort + "\n";
+            Path configFile = dir.resolve("ferry.yaml");
+            Files.writeString(configFile, yaml, StandardCharsets.UTF_8);
+            Path log = dir.resolve("router.log");
+            Path jar = Path.of("target", "ferry-router.jar").toAbsolutePath();
+            Process process = new ProcessBuilder(List.of(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx" + maxHeap,
+                            "-XX:MaxDirectMemorySize=" + maxHeap,
+                            "-jar",
+                            jar.toString(),
+                            "--config",
+                            configFile.toString()))
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            RouterProcess router = new RouterProcess(process, log, port, adminPort);
+            await().atMost(Duration.ofSeconds(30))
+                    .failFast("the router process exited; its log:\n" + router.log(), () -> !process.isAlive())
+                    .ignoreExceptions()
+                    .until(() -> router.admin("/health/live").statusCode() == 200);
+            return router;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public java.net.http.HttpResponse<String> admin(String path) {
+        return RunningRouter.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(5))
+                .build());
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** SIGTERM, as an orchestrator stops a pod. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
