@@ -37,6 +37,18 @@ public final class RouterMain implements Callable<Integer> {
     @Option(names = "--check", description = "Validate the configuration, print the effective values and exit.")
     private boolean check;
 
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.contains("Address already in use")
+                ? message
+                        + " (expected: listen.port and admin.port free; set them, or FERRY_LISTEN_PORT / FERRY_ADMIN_PORT)"
+                : message;
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new RouterMain()).execute(args));
     }
@@ -60,7 +72,16 @@ public final class RouterMain implements Callable<Integer> {
             System.out.println("Configuration is valid.");
             return 0;
         }
-        Router router = Router.start(loaded.config(), Clock.systemUTC());
+        Router router;
+        try {
+            router = Router.start(loaded.config(), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            LOG.error("Ferry cannot start: {}", describe(e), e);
+            if (demoParts != null) {
+                demoParts.close();
+            }
+            return 1;
+        }
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
