@@ -144,6 +144,19 @@ class UnleashRoutingPolicyTest {
         assertThat(cacheLookups("miss") + cacheLookups("hit")).isZero();
     }
 
+    @Test
+    void keepsTenantIdsOutOfEveryMeter() {
+        startRoutable(tenantsOnNew("tenant-on-new"));
+
+        policy.decide(new TenantId("tenant-on-new"));
+        policy.decide(new TenantId("tenant-on-legacy"));
+        policy.explain(new TenantId("tenant-explained"));
+
+        assertThat(registry.getMeters())
+                .isNotEmpty()
+                .allSatisfy(meter -> assertThat(meter.getId().toString()).doesNotContain("tenant-"));
+    }
+
     private void start(String json) {
         file = dir.resolve("flags.json");
         write(json);
