@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Iterator;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Builds a {@link RouterConfig} from, in rising precedence: the defaults of {@link ConfigKey}, the given base values
@@ -94,8 +96,7 @@ public final class ConfigLoader {
         try {
             root = new YAMLMapper().readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            problems.add(origin + ": not valid YAML at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            problems.add(origin + ": not valid YAML " + yamlProblem(e));
             return;
         } catch (IOException e) {
             problems.add(origin + ": cannot be read (" + e.getMessage() + ")");
@@ -111,6 +112,28 @@ public final class ConfigLoader {
             return;
         }
         flatten("", root, origin);
+    }
+
+    /**
+     * Where and what, without the parser's excerpt of the file: the excerpt spans lines and may show a secret (an
+     * unterminated quoted {@code hs256-secret}, say).
+     */
+    private static String yamlProblem(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+            String at = "at line " + (m.getProblemMark().getLine() + 1) + ", column "
+                    + (m.getProblemMark().getColumn() + 1) + ": " + m.getProblem();
+            return m.getContext() == null || m.getContextMark() == null
+                    ? at
+                    : at + ", " + m.getContext() + " at line "
+                            + (m.getContextMark().getLine() + 1) + ", column "
+                            + (m.getContextMark().getColumn() + 1);
+        }
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        String where = e.getLocation() == null
+                ? ""
+                : "at line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ": ";
+        return where + message.lines().findFirst().orElse("");
     }
 
     private void flatten(String prefix, JsonNode node, String origin) {
@@ -403,25 +426,25 @@ public final class ConfigLoader {
         if (sources.isEmpty() && unparsable.contains(ConfigKey.TENANT_SOURCES)) {
             sources = List.of(Source.HEADER);
         }
-        if (jwt == null) {
-            return null;
-        }
-        return new TenantConfig(
+        // An invalid JWT part is reported already; a stand-in lets every other tenant key still be checked.
+        TenantConfig tenant = new TenantConfig(
                 sources,
                 text(ConfigKey.TENANT_HEADER),
                 text(ConfigKey.TENANT_HOST_PATTERN),
                 text(ConfigKey.TENANT_PATH_PREFIX),
                 bool(ConfigKey.TENANT_STRIP_PATH_PREFIX),
-                jwt,
+                jwt == null ? new JwtConfig("tenant_id", "", "", "", "", Duration.ofMinutes(5)) : jwt,
                 idPattern,
                 integer(ConfigKey.TENANT_MAX_LENGTH),
                 choice(ConfigKey.TENANT_WHEN_MISSING, WhenMissing.class));
+        return jwt == null ? null : tenant;
     }
 
     private FlagsConfig flags() {
         FlagsConfig.Source source = choice(ConfigKey.FLAGS_SOURCE, FlagsConfig.Source.class);
         Optional<Path> file = path(ConfigKey.FLAGS_FILE, source == FlagsConfig.Source.FILE);
         Optional<FlagsConfig.UnleashServer> server = Optional.empty();
+        boolean serverInvalid = false;
         if (source == FlagsConfig.Source.UNLEASH) {
             URI url = url(ConfigKey.FLAGS_UNLEASH_URL, true);
             FlagsConfig.UnleashServer s = record(() -> new FlagsConfig.UnleashServer(
@@ -431,25 +454,37 @@ public final class ConfigLoader {
                     duration(ConfigKey.FLAGS_UNLEASH_REFRESH),
                     Path.of(text(ConfigKey.FLAGS_UNLEASH_BACKUP_FILE)),
                     path(ConfigKey.FLAGS_UNLEASH_BOOTSTRAP_FILE, true)));
-            if (s == null || url == null) {
-                return null;
-            }
-            server = Optional.of(s);
+            serverInvalid = s == null || url == null;
+            // An invalid server is reported already; a stand-in lets the keys every source shares still be checked.
+            server = Optional.of(
+                    serverInvalid
+                            ? new FlagsConfig.UnleashServer(
+                                    URI.create("http://invalid"),
+                                    "stand-in",
+                                    "ferry-router",
+                                    Duration.ofSeconds(1),
+                                    Path.of("stand-in"),
+                                    Optional.empty())
+                            : s);
         }
-        Optional<FlagsConfig.UnleashServer> finalServer = server;
-        return new FlagsConfig(
-                text(ConfigKey.FLAGS_FLAG_NAME), source, file, finalServer, integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS));
+        FlagsConfig flags = new FlagsConfig(
+                text(ConfigKey.FLAGS_FLAG_NAME), source, file, server, integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS));
+        return serverInvalid ? null : flags;
     }
 
-    /** Builds one record; its validation message becomes a problem, unless a key in it already failed to parse. */
+    /**
+     * Builds one record; its validation message becomes a problem, unless it names a key that already failed to parse
+     * (its check then ran against that key's stand-in value, such as "longer than pool.max-idle-time, 4s").
+     */
     private <T> T record(Supplier<T> factory) {
         try {
             return factory.get();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
+            List<String> words = Arrays.asList(message.split("[\\s,:()']+"));
             boolean alreadyReported = false;
             for (ConfigKey key : unparsable) {
-                alreadyReported |= message.startsWith(key.key() + ":");
+                alreadyReported |= words.contains(key.key());
             }
             if (!alreadyReported) {
                 problems.add(message);

@@ -10,28 +10,35 @@ public final class Durations {
 
     private Durations() {}
 
-    /** @throws IllegalArgumentException with "expected" wording, when the text is not a duration */
+    /**
+     * @throws IllegalArgumentException with "expected" wording, when the text is not a duration (or one too long to
+     *     count in milliseconds, which the checks and timers that use it do)
+     */
     public static Duration parse(String text) {
-        String t = text.trim();
-        Matcher m = SIMPLE.matcher(t);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
-        }
         try {
-            Duration d = Duration.parse(t);
+            Duration d = parseUnchecked(text.trim());
             if (!d.isNegative()) {
+                d.toMillis(); // throws for a duration of millions of years
                 return d;
             }
-        } catch (java.time.format.DateTimeParseException ignored) {
+        } catch (java.time.format.DateTimeParseException | NumberFormatException | ArithmeticException ignored) {
             // reported below, with what is expected
         }
         throw new IllegalArgumentException("expected: a duration such as 250ms, 2s, 5m or 1h");
+    }
+
+    private static Duration parseUnchecked(String t) {
+        Matcher m = SIMPLE.matcher(t);
+        if (!m.matches()) {
+            return Duration.parse(t);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
     }
 
     public static String format(Duration d) {
