@@ -84,7 +84,7 @@ class StreamingIT {
                 .responseSingle((response, content) -> content.asString())
                 .block(Duration.ofMinutes(3));
 
-        assertThat(counted).isEqualTo(Long.toString(GIB));
+        assertThat(counted).as("router log:\n%s", router.log()).isEqualTo(Long.toString(GIB));
         assertThat(router.process().isAlive())
                 .as("router log:\n%s", router.log())
                 .isTrue();

@@ -89,7 +89,7 @@ public final class ProxyHeaders {
 
     private void forwardedFor(HttpHeaders in, HttpHeaders out, String clientAddress, String clientHost) {
         if (config.trustForwardedHeaders()) {
-            String prior = in.get("X-Forwarded-For");
+            String prior = joined(in, "X-Forwarded-For");
             out.set("X-Forwarded-For", prior == null || prior.isBlank() ? clientAddress : prior + ", " + clientAddress);
             if (!in.contains("X-Forwarded-Proto")) {
                 out.set("X-Forwarded-Proto", "http");
@@ -110,8 +110,14 @@ public final class ProxyHeaders {
     }
 
     private static void appendVia(HttpHeaders in, HttpHeaders out) {
-        String prior = in.get(HttpHeaderNames.VIA);
+        String prior = joined(in, HttpHeaderNames.VIA.toString());
         out.set(HttpHeaderNames.VIA, prior == null || prior.isBlank() ? VIA : prior + ", " + VIA);
+    }
+
+    /** Every line of a list-valued header, as one comma-separated value (RFC 9110 §5.3). */
+    private static String joined(HttpHeaders headers, String name) {
+        List<String> all = headers.getAll(name);
+        return all.isEmpty() ? null : String.join(", ", all);
     }
 
     private static void removeHopByHop(HttpHeaders in, HttpHeaders out) {

@@ -58,6 +58,7 @@ final class FlagsFileFetcher implements FeatureFetcher {
         }
         String digest = ClientFeatures.digest(json);
         if (digest.equals(lastGoodDigest)) {
+            lastRejectedDigest = "";
             onReadOk.run();
             return ClientFeaturesResponse.notChanged();
         }
