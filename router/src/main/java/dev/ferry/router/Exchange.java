@@ -1,6 +1,7 @@
 package dev.ferry.router;
 
 import dev.ferry.router.routing.Backend;
+import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.HttpMethod;
 
 /**
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 public final class Exchange {
     final long startNanos = System.nanoTime();
     final HttpMethod method;
+    TenantId tenant;
     Backend backend;
     int status;
     ProxyFailure failure;

@@ -37,6 +37,7 @@ public final class ProxyHandler {
     private final Forwarder forwarder;
     private final ErrorResponses errors;
     private final RouterMeters meters;
+    private final FailureLog failureLog = new FailureLog();
 
     public ProxyHandler(
             TenantResolvers tenants,
@@ -58,6 +59,7 @@ public final class ProxyHandler {
         Mono<Void> result;
         try {
             TenantResolution resolved = tenants.resolve(request.requestHeaders(), request.uri()); // 1. who
+            exchange.tenant = resolved.tenant();
             RoutingDecision decision = decide(resolved); // 2. where
             result = forwarder.forward(decision, resolved.uri(), request, response, exchange); // 3. send
         } catch (ProxyException e) {
@@ -91,6 +93,8 @@ public final class ProxyHandler {
         } else if (exchange.backend != null) {
             message = "backend '" + exchange.backend.tag() + "': " + message;
         }
+        failureLog.log(
+                failure, exchange.tenant, exchange.backend, request.method().name(), request.uri(), message);
         exchange.status = failure.status().code();
         return Mono.from(errors.respond(response, failure, message));
     }

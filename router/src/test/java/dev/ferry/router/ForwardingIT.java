@@ -229,4 +229,58 @@ class ForwardingIT {
                         .withHeader("x-http2-stream-id", absent())
                         .withHeader("x-http2-scheme", absent()));
     }
+
+    @Test
+    void answersHeadAndNotModifiedWithoutABody() {
+        backends.of(Backend.LEGACY)
+                .stubFor(any(urlEqualTo("/cached"))
+                        .willReturn(aResponse().withStatus(304).withHeader("ETag", "\"v1\"")));
+
+        HttpResponse<String> head = RunningRouter.send(java.net.http.HttpRequest.newBuilder(router.uri("/"))
+                .header("X-Tenant-Id", "acme")
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build());
+        HttpResponse<String> notModified = router.get("acme", "/cached");
+
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(notModified.statusCode()).isEqualTo(304);
+        assertThat(notModified.headers().firstValue("ETag")).hasValue("\"v1\"");
+    }
+
+    @Test
+    void answers503PoolExhaustedWhenNoConnectionFreesUpInTime() throws Exception {
+        backends.of(Backend.LEGACY)
+                .stubFor(any(urlEqualTo("/busy")).willReturn(aResponse().withFixedDelay(1500)));
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(unleash.config(dir.resolve("pool")));
+        config.put("pool.max-connections", "1");
+        config.put("pool.pending-acquire-max-count", "1");
+        config.put("pool.pending-acquire-timeout", "200ms");
+        try (RunningRouter small = RunningRouter.start(config)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> small.router().readiness().ready());
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                calls.add(client.sendAsync(
+                        java.net.http.HttpRequest.newBuilder(small.uri("/busy"))
+                                .header("X-Tenant-Id", "acme")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+
+            java.util.List<String> errors = new java.util.ArrayList<>();
+            for (var call : calls) {
+                errors.add(call.get(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .headers()
+                        .firstValue("X-Ferry-Error")
+                        .orElse("none"));
+            }
+
+            assertThat(errors).contains("none", "pool_exhausted").doesNotContain("internal_error");
+            assertThat(small.metrics()).contains("outcome=\"pool_exhausted\"");
+        }
+    }
 }

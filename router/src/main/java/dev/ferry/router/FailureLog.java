@@ -1,0 +1,58 @@
+package dev.ferry.router;
+
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.tenant.TenantId;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs failures an operator must see (backend errors, open breakers, unknown routing), at most one line per kind per
+ * second: an outage at thousands of requests per second must not become thousands of log lines. Lines that were held
+ * back are counted in the next one. Client mistakes (bad tenants) are not logged; metrics count them.
+ */
+final class FailureLog {
+    private static final Logger LOG = LoggerFactory.getLogger(FailureLog.class);
+    private static final long INTERVAL_NANOS = 1_000_000_000L;
+
+    private final AtomicLongArray lastLogged = new AtomicLongArray(ProxyFailure.values().length);
+    private final AtomicLong[] suppressed = new AtomicLong[ProxyFailure.values().length];
+
+    FailureLog() {
+        for (int i = 0; i < suppressed.length; i++) {
+            suppressed[i] = new AtomicLong();
+            lastLogged.set(i, System.nanoTime() - INTERVAL_NANOS);
+        }
+    }
+
+    void log(ProxyFailure failure, TenantId tenant, Backend backend, String method, String uri, String message) {
+        if (!worthLogging(failure)) {
+            return;
+        }
+        int i = failure.ordinal();
+        long now = System.nanoTime();
+        long last = lastLogged.get(i);
+        if (now - last < INTERVAL_NANOS || !lastLogged.compareAndSet(i, last, now)) {
+            suppressed[i].incrementAndGet();
+            return;
+        }
+        long held = suppressed[i].getAndSet(0);
+        LOG.warn(
+                "{} tenant={} backend={} {} {}: {}{}",
+                failure.kind(),
+                tenant,
+                backend == null ? "none" : backend.tag(),
+                method,
+                uri,
+                message,
+                held == 0 ? "" : " (+" + held + " more of this kind in the last second(s))");
+    }
+
+    private static boolean worthLogging(ProxyFailure failure) {
+        return switch (failure) {
+            case TENANT_MISSING, TENANT_INVALID, TENANT_AMBIGUOUS, TENANT_TOKEN_INVALID, INTERNAL -> false;
+            default -> true;
+        };
+    }
+}
