@@ -69,15 +69,10 @@ class FailClosedIT {
     @Test
     void routesFromTheBackupFileWhenRestartedWhileUnleashIsDown() {
         try (UnleashStub unleash = new UnleashStub().tenantsOnNew("acme")) {
-            try (RunningRouter first = RunningRouter.start(config(unleash))) {
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> first.router().readiness().ready());
-            }
+            try (RunningRouter first = RunningRouter.startReady(config(unleash))) {}
             unleash.unavailable();
 
-            try (RunningRouter second = RunningRouter.start(config(unleash))) {
-                await().atMost(Duration.ofSeconds(5))
-                        .until(() -> second.router().readiness().ready());
+            try (RunningRouter second = RunningRouter.startReady(config(unleash))) {
                 assertThat(second.get("acme", "/").body()).isEqualTo("served by new");
                 assertThat(second.admin("/routing/tenants/acme").body()).contains("\"origin\":\"backup\"");
             }
@@ -107,9 +102,7 @@ class FailClosedIT {
         FlagsFile flags = new FlagsFile(dir).tenantsOnNew("acme");
         Map<String, String> config = new HashMap<>(backends.config());
         config.putAll(flags.config());
-        try (RunningRouter router = RunningRouter.start(config)) {
-            await().atMost(Duration.ofSeconds(5))
-                    .until(() -> router.router().readiness().ready());
+        try (RunningRouter router = RunningRouter.startReady(config)) {
 
             flags.write("{\"features\": []}");
 

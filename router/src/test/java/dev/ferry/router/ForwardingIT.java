@@ -48,9 +48,7 @@ class ForwardingIT {
         config.put("breaker.sliding-window-size", "4");
         config.put("breaker.wait-in-open", "1s");
         config.put("breaker.half-open-calls", "1");
-        router = RunningRouter.start(config);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> router.router().readiness().ready());
+        router = RunningRouter.startReady(config);
     }
 
     @BeforeEach
@@ -173,9 +171,7 @@ class ForwardingIT {
         Map<String, String> config = new HashMap<>(backends.config());
         config.putAll(unleash.config(dir.resolve("refused")));
         config.put("backends.legacy.url", "http://127.0.0.1:" + closedPort);
-        try (RunningRouter refused = RunningRouter.start(config)) {
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> refused.router().readiness().ready());
+        try (RunningRouter refused = RunningRouter.startReady(config)) {
 
             HttpResponse<String> response = refused.get("acme", "/");
 
@@ -257,9 +253,7 @@ class ForwardingIT {
         config.put("pool.max-connections", "1");
         config.put("pool.pending-acquire-max-count", "1");
         config.put("pool.pending-acquire-timeout", "200ms");
-        try (RunningRouter small = RunningRouter.start(config)) {
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> small.router().readiness().ready());
+        try (RunningRouter small = RunningRouter.startReady(config)) {
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
             java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
                     new java.util.ArrayList<>();

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
 
 /** SIGTERM to the packaged router with a request in flight: not ready first, stop accepting, finish the request. */
 class GracefulShutdownIT {
@@ -56,18 +55,10 @@ class GracefulShutdownIT {
         legacy.close();
     }
 
-    private static HttpClient client(String tenant) {
-        return HttpClient.create()
-                .port(router.port())
-                .host("127.0.0.1")
-                .headers(h -> h.set("X-Tenant-Id", tenant))
-                .responseTimeout(Duration.ofSeconds(60));
-    }
-
     @Test
     void finishesInFlightRequestsOnSigtermAfterReportingNotReady() throws Exception {
         int started = legacy.requestsStarted();
-        Mono<String> inFlight = client("acme")
+        Mono<String> inFlight = router.client("acme")
                 .get()
                 .uri("/slow")
                 .responseSingle((response, content) -> content.asString())
@@ -85,7 +76,7 @@ class GracefulShutdownIT {
                 .as("router log:\n%s", router.log())
                 .isTrue();
         assertThat(router.log()).contains("Shutting down", "Ferry stopped");
-        Throwable refused = client("acme")
+        Throwable refused = router.client("acme")
                 .get()
                 .uri("/slow")
                 .response()

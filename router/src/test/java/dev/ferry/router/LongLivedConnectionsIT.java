@@ -43,9 +43,7 @@ class LongLivedConnectionsIT {
         Map<String, String> config = new HashMap<>(flags.config());
         config.put("backends.legacy.url", legacy.url());
         config.put("backends.new.url", newBackend.url());
-        router = RunningRouter.start(config);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> router.router().readiness().ready());
+        router = RunningRouter.startReady(config);
     }
 
     @AfterAll

@@ -1,7 +1,6 @@
 package dev.ferry.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.ferry.router.testing.Backends;
 import dev.ferry.router.testing.FlagsFile;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +33,7 @@ class PrometheusToolingIT {
             FlagsFile flags = new FlagsFile(dir).tenantsOnNew("globex");
             Map<String, String> config = new HashMap<>(backends.config());
             config.putAll(flags.config());
-            try (RunningRouter router = RunningRouter.start(config)) {
-                await().atMost(Duration.ofSeconds(5))
-                        .until(() -> router.router().readiness().ready());
+            try (RunningRouter router = RunningRouter.startReady(config)) {
                 router.get("acme", "/");
                 router.get("globex", "/");
                 router.get(null, "/");

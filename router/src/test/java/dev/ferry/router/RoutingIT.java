@@ -34,9 +34,7 @@ class RoutingIT {
         Map<String, String> config = new HashMap<>(backends.config());
         config.putAll(unleash.config(dir));
         config.put("forwarding.served-by-header", "X-Ferry-Backend");
-        router = RunningRouter.start(config);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> router.router().readiness().ready());
+        router = RunningRouter.startReady(config);
     }
 
     @AfterAll

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
-import reactor.netty.http.client.HttpClient;
 
 /**
  * The packaged router in its own JVM with a 128 MiB heap (and 128 MiB of direct memory): 1 GiB passes through in each
@@ -65,19 +64,11 @@ class StreamingIT {
         newBackend.close();
     }
 
-    private static HttpClient client(String tenant) {
-        return HttpClient.create()
-                .port(router.port())
-                .host("127.0.0.1")
-                .headers(h -> h.set("X-Tenant-Id", tenant))
-                .responseTimeout(Duration.ofSeconds(60));
-    }
-
     @Test
     void streamsAOneGibibyteUploadWithoutHoldingIt() {
         Flux<ByteBuf> body = Flux.range(0, (int) (GIB / CHUNK.length)).map(i -> Unpooled.wrappedBuffer(CHUNK));
 
-        String counted = client("acme")
+        String counted = router.client("acme")
                 .post()
                 .uri("/upload")
                 .send(body)
@@ -92,7 +83,7 @@ class StreamingIT {
 
     @Test
     void streamsAOneGibibyteDownloadWithoutHoldingIt() {
-        Long received = client("globex")
+        Long received = router.client("globex")
                 .get()
                 .uri("/download?bytes=" + GIB)
                 .responseContent()

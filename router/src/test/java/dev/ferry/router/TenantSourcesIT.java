@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -48,9 +47,7 @@ class TenantSourcesIT {
         config.put("tenant.host-pattern", "{tenant}.example.test");
         config.put("tenant.jwt.hs256-secret", SECRET);
         config.put("forwarding.served-by-header", "X-Ferry-Backend");
-        router = RunningRouter.start(config);
-        await().atMost(Duration.ofSeconds(5))
-                .until(() -> router.router().readiness().ready());
+        router = RunningRouter.startReady(config);
     }
 
     @BeforeEach

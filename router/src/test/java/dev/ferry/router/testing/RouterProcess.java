@@ -85,6 +85,15 @@ public final class RouterProcess implements AutoCloseable {
                 .build());
     }
 
+    /** A Reactor Netty client aimed at the router, naming the tenant in {@code X-Tenant-Id}. */
+    public reactor.netty.http.client.HttpClient client(String tenant) {
+        return reactor.netty.http.client.HttpClient.create()
+                .port(port)
+                .host("127.0.0.1")
+                .headers(h -> h.set("X-Tenant-Id", tenant))
+                .responseTimeout(Duration.ofSeconds(60));
+    }
+
     public Process process() {
         return process;
     }

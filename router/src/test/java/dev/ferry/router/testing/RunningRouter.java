@@ -40,6 +40,15 @@ public final class RunningRouter implements AutoCloseable {
         }
     }
 
+    /** Starts the router and waits until it is ready (a flag state is loaded). */
+    public static RunningRouter startReady(Map<String, String> config) {
+        RunningRouter router = start(config);
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> router.router().readiness().ready());
+        return router;
+    }
+
     public Router router() {
         return router;
     }
