@@ -99,6 +99,10 @@ public enum ConfigKey {
             "file",
             "`file`: a local file in the Unleash client-features format, re-read when it changes. `unleash`: an Unleash server."),
     FLAGS_FILE("flags.file", "", "The flags file (`flags.source: file`). Required for that source."),
+    FLAGS_HELD_FILE(
+            "flags.held-file",
+            ".ferry/held-tenants.json",
+            "Where Ferry keeps the tenants it holds on new because the flag tried to send them back to legacy without the deliberate marker; kept across restarts."),
     FLAGS_CACHE_MAX_TENANTS(
             "flags.cache.max-tenants",
             "100000",

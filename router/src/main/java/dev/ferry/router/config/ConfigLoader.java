@@ -468,7 +468,12 @@ public final class ConfigLoader {
                             : s);
         }
         FlagsConfig flags = new FlagsConfig(
-                text(ConfigKey.FLAGS_FLAG_NAME), source, file, server, integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS));
+                text(ConfigKey.FLAGS_FLAG_NAME),
+                source,
+                file,
+                server,
+                integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS),
+                Path.of(text(ConfigKey.FLAGS_HELD_FILE)));
         return serverInvalid ? null : flags;
     }
 

@@ -16,9 +16,21 @@ import java.util.Optional;
  * @param file the client-features file ({@link Source#FILE})
  * @param unleash the server ({@link Source#UNLEASH})
  * @param cacheMaxTenants decisions kept in memory
+ * @param heldFile where tenants held on new against the flag are kept
  */
 public record FlagsConfig(
-        String flagName, Source source, Optional<Path> file, Optional<UnleashServer> unleash, int cacheMaxTenants) {
+        String flagName,
+        Source source,
+        Optional<Path> file,
+        Optional<UnleashServer> unleash,
+        int cacheMaxTenants,
+        Path heldFile) {
+
+    /** With the held-tenants file at its default place. */
+    public FlagsConfig(
+            String flagName, Source source, Optional<Path> file, Optional<UnleashServer> unleash, int cacheMaxTenants) {
+        this(flagName, source, file, unleash, cacheMaxTenants, Path.of(ConfigKey.FLAGS_HELD_FILE.defaultValue()));
+    }
 
     public FlagsConfig {
         require(
@@ -33,6 +45,7 @@ public record FlagsConfig(
                 source != Source.UNLEASH || unleash.isPresent(),
                 "flags.unleash.url: empty (expected: a URL when flags.source is unleash)");
         require(cacheMaxTenants > 0, "flags.cache.max-tenants: %s (expected: > 0)", cacheMaxTenants);
+        requireNonNull(heldFile, "heldFile");
     }
 
     public enum Source {

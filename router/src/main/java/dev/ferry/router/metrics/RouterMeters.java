@@ -30,6 +30,8 @@ public final class RouterMeters {
     public static final String FLAGS_APPLIED = "ferry.flags.applied";
     public static final String FLAGS_REJECTED = "ferry.flags.rejected";
     public static final String FLAGS_FETCH_ERRORS = "ferry.flags.fetch.errors";
+    public static final String FLIP_BACKS_REFUSED = "ferry.routing.flip.backs.refused";
+    public static final String HELD_TENANTS = "ferry.routing.held.tenants";
     public static final String BREAKER_STATE = "ferry.breaker.state";
     public static final String POOL_CONNECTIONS = "ferry.pool.connections";
     public static final String READY = "ferry.ready";

@@ -41,6 +41,14 @@ public final class ClientFeatures {
 
     /** @return what is wrong with the document, empty when the SDK can take it */
     public static List<String> problems(String json) {
+        return problems(json, null);
+    }
+
+    /**
+     * @param routingFlag the routing flag, whose rule payloads are checked too, or null
+     * @return what is wrong with the document, empty when Ferry can route from it
+     */
+    public static List<String> problems(String json, String routingFlag) {
         List<String> problems = new ArrayList<>();
         JsonNode root;
         try {
@@ -68,6 +76,10 @@ public final class ClientFeatures {
         }
         for (int i = 0; i < features.size(); i++) {
             checkFeature(features.get(i), "features[" + i + "]", problems);
+            if (routingFlag != null
+                    && routingFlag.equals(features.get(i).path("name").asText(null))) {
+                checkRules(features.get(i), "features[" + i + "] ('" + routingFlag + "')", problems);
+            }
         }
         if (problems.isEmpty()) {
             checkWithEngine(json, problems);
@@ -138,6 +150,16 @@ public final class ClientFeatures {
                 problems.add(at + ".operator is '" + operator + "' (expected: one of IN, NOT_IN, STR_*, NUM_*, DATE_*,"
                         + " SEMVER_*)");
             }
+            if (operator.startsWith("DATE_")
+                    && !constraint
+                            .path("value")
+                            .asText("")
+                            .matches(
+                                    "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})")) {
+                problems.add(
+                        at + ".value is '" + constraint.path("value").asText("") + "' (expected: an ISO-8601 time"
+                                + " with at most milliseconds, such as 2026-12-01T02:00:00.000Z; Unleash never matches others)");
+            }
             JsonNode values = constraint.get("values");
             if (values != null && !values.isNull()) {
                 if (!values.isArray()) {
@@ -150,6 +172,74 @@ public final class ClientFeatures {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** Every variant payload of the routing flag must be a {@link RoutingRule}; a rule strategy has one variant. */
+    private static void checkRules(JsonNode feature, String where, List<String> problems) {
+        checkPayloads(feature.path("variants"), where + ".variants", problems);
+        JsonNode strategies = feature.path("strategies");
+        for (int s = 0; s < strategies.size(); s++) {
+            JsonNode variants = strategies.get(s).path("variants");
+            String at = where + ".strategies[" + s + "]";
+            if (variants.size() > 1) {
+                problems.add(at + " has " + variants.size() + " variants (expected: at most one, the rule's payload)");
+            }
+            checkPayloads(variants, at + ".variants", problems);
+            if (sendsToNew(variants) && endsAtATime(strategies.get(s).path("constraints"))) {
+                problems.add(at + " sends tenants to new until a time (expected: moves to new are one-way; schedule"
+                        + " the start with currentTime DATE_AFTER, never an end with DATE_BEFORE)");
+            }
+        }
+    }
+
+    private static boolean sendsToNew(JsonNode variants) {
+        JsonNode payload = variants.size() == 0 ? null : variants.get(0).get("payload");
+        if (payload == null || payload.isNull()) {
+            return true;
+        }
+        try {
+            return RoutingRule.parse(variants.get(0)
+                                    .path("payload")
+                                    .path("value")
+                                    .asText())
+                            .backend()
+                    == Backend.NEW;
+        } catch (IllegalArgumentException e) {
+            return false; // reported by checkPayloads
+        }
+    }
+
+    private static boolean endsAtATime(JsonNode constraints) {
+        for (JsonNode c : constraints) {
+            if (!"currentTime".equals(c.path("contextName").asText())) {
+                continue;
+            }
+            String operator = c.path("operator").asText();
+            boolean inverted = c.path("inverted").asBoolean(false);
+            if (operator.equals("DATE_BEFORE") != inverted) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkPayloads(JsonNode variants, String where, List<String> problems) {
+        for (int v = 0; v < variants.size(); v++) {
+            JsonNode payload = variants.get(v).get("payload");
+            if (payload == null || payload.isNull()) {
+                continue;
+            }
+            String at = where + "[" + v + "].payload";
+            if (!"json".equals(payload.path("type").asText())) {
+                problems.add(at + ".type is '" + payload.path("type").asText() + "' (expected: json)");
+                continue;
+            }
+            try {
+                RoutingRule.parse(payload.path("value").asText());
+            } catch (IllegalArgumentException e) {
+                problems.add(at + ": " + e.getMessage());
             }
         }
     }

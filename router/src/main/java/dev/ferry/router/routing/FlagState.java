@@ -39,6 +39,11 @@ record FlagState(
         return new FlagState(true, origin, revision, digest, flagPresent, at, cache);
     }
 
+    /** The same state with an empty decision cache, after a scheduled switch time passed. */
+    FlagState withFreshCache(int cacheMaxTenants) {
+        return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants);
+    }
+
     boolean routable() {
         return loaded && flagPresent;
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +30,14 @@ final class FlagsFileFetcher implements FeatureFetcher {
     private final Path file;
     private final Consumer<String> onRejected;
     private final Runnable onReadOk;
+    private final Function<String, List<String>> validator;
     private String lastGoodDigest = "";
     private String lastRejectedDigest = "";
 
-    FlagsFileFetcher(Path file, Consumer<String> onRejected, Runnable onReadOk) {
+    FlagsFileFetcher(
+            Path file, Function<String, List<String>> validator, Consumer<String> onRejected, Runnable onReadOk) {
         this.file = file;
+        this.validator = validator;
         this.onRejected = onRejected;
         this.onReadOk = onReadOk;
     }
@@ -65,7 +69,7 @@ final class FlagsFileFetcher implements FeatureFetcher {
         if (digest.equals(lastRejectedDigest)) {
             return ClientFeaturesResponse.unavailable(REJECTED, Optional.empty());
         }
-        List<String> problems = ClientFeatures.problems(json);
+        List<String> problems = validator.apply(json);
         if (!problems.isEmpty()) {
             return reject(
                     "invalid",

@@ -4,19 +4,38 @@ import static java.util.Objects.requireNonNull;
 
 import dev.ferry.router.tenant.TenantId;
 
-/** Which backend serves a tenant, and why. Decisions are cached per tenant, so they are immutable and shared. */
-public record RoutingDecision(TenantId tenant, Backend backend, Reason reason) {
+/**
+ * Which backend serves a tenant, and why. Decisions are cached per tenant, so they are immutable and shared.
+ *
+ * @param tenant the tenant, or null for a request that named none
+ * @param backend where it goes
+ * @param reason why, from a closed set (a metric tag)
+ * @param rule the name of the flag rule that decided (a wave, "pinned", ...), or null; never a metric tag
+ */
+public record RoutingDecision(TenantId tenant, Backend backend, Reason reason, String rule) {
     public RoutingDecision {
         requireNonNull(backend, "backend");
         requireNonNull(reason, "reason");
     }
 
+    public RoutingDecision(TenantId tenant, Backend backend, Reason reason) {
+        this(tenant, backend, reason, null);
+    }
+
     /** Why a backend was chosen. The {@link #tag()} is the {@code reason} tag of {@code ferry.routing.decisions}. */
     public enum Reason {
-        /** The routing flag is enabled for the tenant. */
+        /** The routing flag is on for the tenant, through a strategy without a rule payload. */
         FLAG_ON("flag_on"),
-        /** The routing flag is disabled for the tenant (or disabled outright): the tenant stays on legacy. */
+        /** The routing flag is off for the tenant (no rule matches, or the flag is disabled): legacy. */
         FLAG_OFF("flag_off"),
+        /** A rule (an explicit list or a percentage wave) sends the tenant to the backend its payload names. */
+        WAVE("wave"),
+        /** A pin keeps the tenant on legacy, whatever the waves say. */
+        PINNED("pinned"),
+        /** A deliberate move back to legacy, recorded with the marker; the only way back. */
+        MOVED_BACK("moved_back"),
+        /** The flag now says legacy for a tenant that was on new, without the marker: Ferry keeps it on new. */
+        FLIP_BACK_REFUSED("flip_back_refused"),
         /** The request carried no tenant and {@code tenant.when-missing} is {@code legacy}. */
         NO_TENANT_DEFAULT("no_tenant_default");
 

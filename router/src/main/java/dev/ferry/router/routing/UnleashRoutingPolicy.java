@@ -12,8 +12,10 @@ import io.getunleash.UnleashException;
 import io.getunleash.event.ClientFeaturesResponse;
 import io.getunleash.event.FeatureSet;
 import io.getunleash.event.UnleashSubscriber;
+import io.getunleash.repository.HttpFeatureFetcher;
 import io.getunleash.util.UnleashConfig;
 import io.getunleash.util.UnleashScheduledExecutorImpl;
+import io.getunleash.variant.Variant;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
@@ -47,6 +49,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UnleashRoutingPolicy.class);
     /** The Unleash context field that carries the tenant id; strategies' stickiness and constraints use it. */
     public static final String CONTEXT_FIELD = "tenantId";
+    /** Parsed rule payloads; a flag has a handful, and documents are checked before they are applied. */
+    private static final Map<String, RoutingRule> RULES = new ConcurrentHashMap<>();
 
     private final FlagsConfig config;
     private final RouterMeters meters;
@@ -58,7 +62,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final UnleashScheduledExecutorImpl executor = new UnleashScheduledExecutorImpl();
     private final DefaultUnleash unleash;
     private final Path backupFile;
+    private final FlipBackGuard guard;
+    private final TimeBoundaries boundaries;
     private volatile boolean bootstrapRead;
+    /** The document of the applied state; only touched on the SDK's event thread. */
+    private String appliedJson;
 
     public UnleashRoutingPolicy(FlagsConfig config, RouterMeters meters, Clock clock) {
         this.config = config;
@@ -69,6 +77,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 "Failed attempts to fetch the flag state (server unreachable, error status)",
                 Tags.empty());
         registerGauges();
+        this.guard = new FlipBackGuard(config.flagName(), config.heldFile(), meters, clock);
+        this.boundaries = new TimeBoundaries(config.flagName(), clock, this::refreshCache);
         this.backupFile = config.source() == FlagsConfig.Source.FILE
                 ? privateBackupFile()
                 : config.unleash().orElseThrow().backupFile();
@@ -121,13 +131,16 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                     // The SDK announces a new state only after writing its backup: give it a private one, and delete
                     // it first, because a backup is read before anything else and would shadow the file.
                     .backupFile(backupFile.toString())
-                    .unleashFeatureFetcherFactory(c -> new FlagsFileFetcher(file, this::rejected, this::synced))
+                    .unleashFeatureFetcherFactory(
+                            c -> new FlagsFileFetcher(file, this::problems, this::rejected, this::synced))
                     .build();
         }
         FlagsConfig.UnleashServer server = config.unleash().orElseThrow();
         prepareBackupFile(server.backupFile());
         server.bootstrapFile().ifPresent(f -> b.toggleBootstrapProvider(() -> readBootstrap(f)));
         return b.appName(server.appName())
+                .unleashFeatureFetcherFactory(
+                        c -> new ValidatingFetcher(new HttpFeatureFetcher(c), this::problems, this::rejected))
                 .unleashAPI(server.url())
                 .apiKey(server.token())
                 .fetchTogglesInterval(server.refreshInterval().toSeconds())
@@ -155,7 +168,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 throw new IOException("directory " + dir + " is not writable");
             }
             if (Files.exists(backup)) {
-                List<String> problems = ClientFeatures.problems(Files.readString(backup, StandardCharsets.UTF_8));
+                List<String> problems = problems(Files.readString(backup, StandardCharsets.UTF_8));
                 if (!problems.isEmpty()) {
                     Path aside = backup.resolveSibling(backup.getFileName() + ".invalid");
                     Files.move(backup, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -173,7 +186,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
 
     private Optional<String> readBootstrap(Path file) {
         String json = readQuietly(file);
-        List<String> problems = json == null ? List.of("cannot be read") : ClientFeatures.problems(json);
+        List<String> problems = json == null ? List.of("cannot be read") : problems(json);
         if (!problems.isEmpty()) {
             LOG.error("flags.unleash.bootstrap-file {} is not used: {}", file, problems);
             rejected("invalid_bootstrap");
@@ -181,6 +194,10 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
         bootstrapRead = true;
         return Optional.of(json);
+    }
+
+    private List<String> problems(String json) {
+        return ClientFeatures.problems(json, config.flagName());
     }
 
     private static String readQuietly(Path file) {
@@ -224,12 +241,28 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     /** The answer to "where does this tenant go?", or why nobody can say. */
     public record Explanation(RoutingDecision decision, String unknownBecause, Status flagState) {}
 
+    /**
+     * One SDK evaluation (the variant of the routing flag: which rule matched, if any), then the flip-back guard.
+     * The decision is cached, so this runs once per tenant and flag state.
+     */
     private RoutingDecision evaluate(TenantId tenant) {
         UnleashContext context = UnleashContext.builder()
                 .addProperty(CONTEXT_FIELD, tenant.value())
                 .build();
-        boolean on = unleash.isEnabled(config.flagName(), context, false);
-        return new RoutingDecision(tenant, on ? Backend.NEW : Backend.LEGACY, on ? Reason.FLAG_ON : Reason.FLAG_OFF);
+        Variant variant = unleash.getVariant(config.flagName(), context);
+        return guard.check(decision(tenant, variant));
+    }
+
+    private static RoutingDecision decision(TenantId tenant, Variant variant) {
+        if (!variant.isFeatureEnabled()) {
+            return new RoutingDecision(tenant, Backend.LEGACY, Reason.FLAG_OFF);
+        }
+        String payload = variant.getPayload().map(p -> p.getValue()).orElse(null);
+        if (payload == null || !variant.isEnabled()) {
+            return new RoutingDecision(tenant, Backend.NEW, Reason.FLAG_ON);
+        }
+        RoutingRule rule = RULES.computeIfAbsent(payload, RoutingRule::parse);
+        return new RoutingDecision(tenant, rule.backend(), rule.reason(), rule.name());
     }
 
     private String unroutable(FlagState s) {
@@ -298,7 +331,15 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         String revision = json == null ? "unknown" : ClientFeatures.revision(json);
         FlagState next =
                 FlagState.applied(origin, revision, digest, present, clock.instant(), config.cacheMaxTenants());
+        if (current.loaded()) {
+            guard.advance(appliedJson, current.revision());
+        }
+        appliedJson = json;
+        boundaries.schedule(json);
         FlagState previous = state.getAndSet(next);
+        if (present) {
+            recheckActiveTenants(previous);
+        }
         if (confirmedAt != null) {
             lastSync.set(confirmedAt);
         }
@@ -319,6 +360,28 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                     config.flagName());
         } else {
             LOG.info("Flag state from {} (revision {}) applied", origin, revision);
+        }
+    }
+
+    /**
+     * Tenants that were on new under the previous state and active recently are checked against the new state at
+     * once, so that a flip-back is reported when the flag changes, not only at the tenant's next request.
+     */
+    private void recheckActiveTenants(FlagState previous) {
+        previous.decisions().asMap().forEach((tenant, decision) -> {
+            if (decision.backend() == Backend.NEW) {
+                FlagState s = state.get();
+                s.decisions().put(tenant, evaluate(decision.tenant()));
+            }
+        });
+    }
+
+    /** A scheduled switch time passed: same state, fresh decisions. */
+    private void refreshCache() {
+        FlagState s = state.get();
+        if (s.loaded()) {
+            state.compareAndSet(s, s.withFreshCache(config.cacheMaxTenants()));
+            LOG.info("A scheduled switch time in revision {} passed; decisions are made afresh", s.revision());
         }
     }
 
@@ -344,6 +407,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
 
     @Override
     public void close() {
+        boundaries.close();
+        guard.close();
         unleash.shutdown();
         executor.shutdownNow();
     }

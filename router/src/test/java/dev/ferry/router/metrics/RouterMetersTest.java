@@ -161,7 +161,15 @@ class RouterMetersTest {
                         Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER"),
                 "status_class", Set.of("1xx", "2xx", "3xx", "4xx", "5xx", "none"),
                 "outcome", outcomes(),
-                "reason", Set.of("flag_on", "flag_off", "no_tenant_default"),
+                "reason",
+                        Set.of(
+                                "flag_on",
+                                "flag_off",
+                                "wave",
+                                "pinned",
+                                "moved_back",
+                                "flip_back_refused",
+                                "no_tenant_default"),
                 "result", Set.of("hit", "miss"));
         assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> {
             assertThat(meter.getId().getName()).startsWith("ferry.");

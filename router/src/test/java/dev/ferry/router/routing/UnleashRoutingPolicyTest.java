@@ -170,7 +170,12 @@ class UnleashRoutingPolicyTest {
 
     private FlagsConfig config() {
         return new FlagsConfig(
-                "route-tenant-to-new", FlagsConfig.Source.FILE, Optional.of(file), Optional.empty(), 1000);
+                "route-tenant-to-new",
+                FlagsConfig.Source.FILE,
+                Optional.of(file),
+                Optional.empty(),
+                1000,
+                dir.resolve("held-tenants.json"));
     }
 
     /** Replaces the file in one step, so that a poll never reads it half written. */

@@ -31,6 +31,7 @@ public final class RunningRouter implements AutoCloseable {
         all.put("listen.host", "127.0.0.1");
         all.put("listen.port", "0");
         all.put("admin.port", "0");
+        all.put("flags.held-file", tempDir().resolve("held-tenants.json").toString());
         all.putAll(config);
         try {
             return new RunningRouter(Router.start(
@@ -47,6 +48,16 @@ public final class RunningRouter implements AutoCloseable {
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> router.router().readiness().ready());
         return router;
+    }
+
+    private static java.nio.file.Path tempDir() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ferry-router-");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public Router router() {

@@ -1,0 +1,192 @@
+package dev.ferry.router.routing;
+
+import static dev.ferry.router.testing.FlagRules.flag;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.routing.RoutingDecision.Reason;
+import dev.ferry.router.tenant.TenantId;
+import dev.ferry.router.testing.FlagDocuments;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The migration flag model of docs/flag-model.md, through the real SDK reading a real flags file. */
+class FlagModelTest {
+    private static final Duration ONE_POLL = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private UnleashRoutingPolicy policy;
+
+    @AfterEach
+    void close() {
+        if (policy != null) {
+            policy.close();
+        }
+    }
+
+    @Test
+    void sendsListedTenantsToNewNamingTheRule() {
+        start(flag().list("pilot", "acme", "globex").document());
+
+        assertThat(decide("acme")).isEqualTo(decision("acme", Backend.NEW, Reason.WAVE, "pilot"));
+        assertThat(decide("initech")).isEqualTo(decision("initech", Backend.LEGACY, Reason.FLAG_OFF, null));
+    }
+
+    @Test
+    void keepsPinnedTenantsOnLegacyWhateverTheWavesSay() {
+        start(flag().pinned("umbrella").percent("everyone", 100).document());
+
+        assertThat(decide("umbrella")).isEqualTo(decision("umbrella", Backend.LEGACY, Reason.PINNED, "pinned"));
+        assertThat(decide("acme").backend()).isEqualTo(Backend.NEW);
+    }
+
+    @Test
+    void raisingAWaveOnlyAddsTenantsWhileItsGroupIdStaysTheSame() {
+        start(flag().percent("wave-1", 30).document());
+        Set<String> at30 = onNew(1000);
+
+        write(flag().percent("wave-1", 60).document());
+        await().atMost(ONE_POLL).until(() -> onNew(1000).size() > at30.size());
+
+        Set<String> at60 = onNew(1000);
+        assertThat(at60).containsAll(at30);
+        assertThat(at30.size()).isBetween(230, 370);
+        assertThat(at60.size()).isBetween(530, 670);
+    }
+
+    @Test
+    void refusesToSendATenantBackToLegacyWithoutTheDeliberateMarker() {
+        start(flag().list("pilot", "acme", "globex").document());
+        assertThat(decide("acme").backend()).isEqualTo(Backend.NEW);
+
+        write(flag().list("pilot", "globex").document());
+
+        await().atMost(ONE_POLL)
+                .untilAsserted(() -> assertThat(decide("acme").reason()).isEqualTo(Reason.FLIP_BACK_REFUSED));
+        assertThat(decide("acme").backend()).isEqualTo(Backend.NEW);
+        assertThat(registry.get("ferry.routing.flip.backs.refused").counter().count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("ferry.routing.held.tenants").gauge().value()).isEqualTo(1.0);
+        await().atMost(ONE_POLL).untilAsserted(() -> assertThat(Files.readString(dir.resolve("held-tenants.json")))
+                .contains("\"acme\""));
+    }
+
+    @Test
+    void keepsHoldingATenantAcrossARestart() {
+        start(flag().list("pilot", "acme").document());
+        decide("acme");
+        write(flag().list("pilot", "globex").document());
+        await().atMost(ONE_POLL).until(() -> decide("acme").reason() == Reason.FLIP_BACK_REFUSED);
+        await().atMost(ONE_POLL).until(() -> Files.exists(dir.resolve("held-tenants.json")));
+        policy.close();
+
+        policy = new UnleashRoutingPolicy(config(), new RouterMeters(new SimpleMeterRegistry()), Clock.systemUTC());
+        await().atMost(ONE_POLL).until(policy::routable);
+
+        assertThat(decide("acme").backend()).isEqualTo(Backend.NEW);
+        assertThat(decide("acme").reason()).isEqualTo(Reason.FLIP_BACK_REFUSED);
+    }
+
+    @Test
+    void movesATenantBackWhenTheMoveIsMarkedDeliberateAndReleasesTheHold() {
+        start(flag().list("pilot", "acme").document());
+        decide("acme");
+        write(flag().list("pilot").document());
+        await().atMost(ONE_POLL).until(() -> decide("acme").reason() == Reason.FLIP_BACK_REFUSED);
+
+        write(flag().movedBack("acme").list("pilot").document());
+
+        await().atMost(ONE_POLL).untilAsserted(() -> assertThat(decide("acme"))
+                .isEqualTo(decision("acme", Backend.LEGACY, Reason.MOVED_BACK, "moved-back")));
+        assertThat(registry.get("ferry.routing.held.tenants").gauge().value()).isZero();
+    }
+
+    @Test
+    void switchesAScheduledWaveAtItsTimeWithoutANewFlagState() {
+        Instant soon = Instant.now().plusSeconds(2);
+        start(flag().percentFrom("night-wave", 100, soon).document());
+
+        assertThat(decide("acme").backend()).isEqualTo(Backend.LEGACY);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(decide("acme"))
+                .isEqualTo(decision("acme", Backend.NEW, Reason.WAVE, "night-wave")));
+    }
+
+    @Test
+    void refusesAFlagStateWhoseRulePayloadIsNotARule() {
+        start(flag().list("pilot", "acme").document());
+
+        write(flag().rawPayload("oops", "{\"backend\":\"blue\"}", "globex").document());
+
+        await().atMost(ONE_POLL)
+                .until(() -> registry.find("ferry.flags.rejected").counter() != null);
+        assertThat(decide("acme").backend()).isEqualTo(Backend.NEW);
+        assertThat(decide("globex").backend()).isEqualTo(Backend.LEGACY);
+    }
+
+    private Set<String> onNew(int tenants) {
+        Set<String> out = new HashSet<>();
+        IntStream.range(0, tenants).mapToObj(i -> "tenant-" + i).forEach(t -> {
+            if (decide(t).backend() == Backend.NEW) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
+    private RoutingDecision decide(String tenant) {
+        return policy.decide(new TenantId(tenant));
+    }
+
+    private static RoutingDecision decision(String tenant, Backend backend, Reason reason, String rule) {
+        return new RoutingDecision(new TenantId(tenant), backend, reason, rule);
+    }
+
+    private void start(String document) {
+        write(document);
+        policy = new UnleashRoutingPolicy(config(), new RouterMeters(registry), Clock.systemUTC());
+        await().atMost(ONE_POLL).until(policy::routable);
+    }
+
+    private FlagsConfig config() {
+        return new FlagsConfig(
+                FlagDocuments.FLAG,
+                FlagsConfig.Source.FILE,
+                Optional.of(dir.resolve("flags.json")),
+                Optional.empty(),
+                10_000,
+                dir.resolve("held-tenants.json"));
+    }
+
+    private void write(String json) {
+        try {
+            Path next = Files.writeString(dir.resolve("flags.json.next"), json);
+            Files.move(
+                    next,
+                    dir.resolve("flags.json"),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
