@@ -253,6 +253,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         return guard.check(decision(tenant, variant));
     }
 
+    /** The evaluation a cache miss pays, without the cache; for the benchmark. */
+    RoutingDecision evaluateUncached(TenantId tenant) {
+        return evaluate(tenant);
+    }
+
     private static RoutingDecision decision(TenantId tenant, Variant variant) {
         if (!variant.isFeatureEnabled()) {
             return new RoutingDecision(tenant, Backend.LEGACY, Reason.FLAG_OFF);

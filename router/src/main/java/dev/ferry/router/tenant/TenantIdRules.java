@@ -32,6 +32,10 @@ public final class TenantIdRules {
         return new TenantId(raw);
     }
 
+    public Pattern pattern() {
+        return pattern;
+    }
+
     public String expectation() {
         return expectation;
     }
