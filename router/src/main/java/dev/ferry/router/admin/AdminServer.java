@@ -94,6 +94,7 @@ public final class AdminServer {
                 decision == null
                         ? ProxyFailure.ROUTING_UNKNOWN.kind()
                         : decision.reason().tag());
+        body.put("rule", decision == null ? null : decision.rule());
         if (decision == null) {
             body.put("message", explanation.unknownBecause());
         }

@@ -81,6 +81,7 @@ public final class Demo implements AutoCloseable {
         c.put("backends.new.url", "http://127.0.0.1:" + newBackend.port());
         c.put("flags.source", "file");
         c.put("flags.file", flagsFile.toString());
+        c.put("flags.held-file", flagsFile.resolveSibling("held-tenants.json").toString());
         c.put("forwarding.served-by-header", "X-Ferry-Backend");
         return c;
     }
