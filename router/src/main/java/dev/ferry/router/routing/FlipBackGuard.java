@@ -114,12 +114,12 @@ final class FlipBackGuard implements AutoCloseable {
             if (held.putIfAbsent(tenant.value(), hold) == null) {
                 refused.increment();
                 LOG.error(
-                        "Refused to send tenant {} back to legacy: the flag says {} (rule {}) but revision {} had it"
+                        "Refused to send tenant {} back to legacy: the flag says {} ({}) but revision {} had it"
                                 + " on new, and the move back is not marked deliberate. It stays on new. To move it back,"
                                 + " mark the move deliberate (docs/flag-model.md).",
                         tenant,
                         decision.reason().tag(),
-                        decision.rule(),
+                        decision.rule() == null ? "no rule matches" : "rule " + decision.rule(),
                         hold.revision());
                 persist();
             }
