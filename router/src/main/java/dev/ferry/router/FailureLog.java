@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs failures an operator must see (backend errors, open breakers, unknown routing), at most one line per kind per
  * second: an outage at thousands of requests per second must not become thousands of log lines. Lines that were held
- * back are counted in the next one. Client mistakes (bad tenants) are not logged; metrics count them.
+ * back are counted in the next one. Client mistakes (bad tenants) are not logged; metrics count them. Ferry's own bugs
+ * are logged with their stack trace, as rarely.
  */
 final class FailureLog {
     private static final Logger LOG = LoggerFactory.getLogger(FailureLog.class);
@@ -26,7 +27,14 @@ final class FailureLog {
         }
     }
 
-    void log(ProxyFailure failure, TenantId tenant, Backend backend, String method, String uri, String message) {
+    void log(
+            ProxyFailure failure,
+            TenantId tenant,
+            Backend backend,
+            String method,
+            String uri,
+            String message,
+            Throwable error) {
         if (!worthLogging(failure)) {
             return;
         }
@@ -51,7 +59,7 @@ final class FailureLog {
 
     private static boolean worthLogging(ProxyFailure failure) {
         return switch (failure) {
-            case TENANT_MISSING, TENANT_INVALID, TENANT_AMBIGUOUS, TENANT_TOKEN_INVALID, INTERNAL -> false;
+            case REQUEST_INVALID, TENANT_MISSING, TENANT_INVALID, TENANT_AMBIGUOUS, TENANT_TOKEN_INVALID -> false;
             default -> true;
         };
     }

@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * (and a row in docs/troubleshooting.md).
  */
 public enum ProxyFailure {
+    /** A request target Ferry does not forward: absolute-form to a host, authority-form, {@code *}, CONNECT. */
+    REQUEST_INVALID(HttpResponseStatus.BAD_REQUEST, "request_invalid"),
     TENANT_MISSING(HttpResponseStatus.BAD_REQUEST, "tenant_missing"),
     TENANT_INVALID(HttpResponseStatus.BAD_REQUEST, "tenant_invalid"),
     TENANT_AMBIGUOUS(HttpResponseStatus.BAD_REQUEST, "tenant_ambiguous"),
@@ -29,6 +31,9 @@ public enum ProxyFailure {
     public static ProxyFailure of(Throwable error) {
         if (error instanceof ProxyException p) {
             return p.failure();
+        }
+        if (error instanceof io.netty.handler.codec.http.websocketx.WebSocketHandshakeException) {
+            return REQUEST_INVALID;
         }
         if (error instanceof io.github.resilience4j.circuitbreaker.CallNotPermittedException) {
             return BREAKER_OPEN;

@@ -58,11 +58,12 @@ public final class ProxyHandler {
         Exchange exchange = new Exchange(request.method());
         Mono<Void> result;
         try {
-            TenantResolution resolved = tenants.resolve(request.requestHeaders(), request.uri()); // 1. who
+            String target = RequestTarget.originForm(request.method(), request.uri()); // 0. only paths
+            TenantResolution resolved = tenants.resolve(request.requestHeaders(), target); // 1. who
             exchange.tenant = resolved.tenant();
             RoutingDecision decision = decide(resolved); // 2. where
             result = forwarder.forward(decision, resolved.uri(), request, response, exchange); // 3. send
-        } catch (ProxyException e) {
+        } catch (RuntimeException e) {
             result = Mono.error(e);
         }
         return result.onErrorResume(error -> fail(request, response, exchange, error))
@@ -84,17 +85,25 @@ public final class ProxyHandler {
 
     private Mono<Void> fail(
             HttpServerRequest request, HttpServerResponse response, Exchange exchange, Throwable error) {
+        if (error instanceof ClientAbortException) {
+            exchange.clientClosed = true;
+            return Mono.empty();
+        }
         ProxyFailure failure = ProxyFailure.of(error);
-        exchange.failure = failure;
         String message = error.getMessage() == null ? failure.kind() : error.getMessage();
         if (failure == ProxyFailure.INTERNAL) {
-            LOG.error("Internal error on {} {} (backend {})", request.method(), request.uri(), exchange.backend, error);
             message = "internal error in Ferry; see its log";
         } else if (exchange.backend != null) {
             message = "backend '" + exchange.backend.tag() + "': " + message;
         }
         failureLog.log(
-                failure, exchange.tenant, exchange.backend, request.method().name(), request.uri(), message);
+                failure, exchange.tenant, exchange.backend, request.method().name(), request.uri(), message, error);
+        exchange.failure = failure;
+        if (response.hasSentHeaders()) {
+            // Too late for an error response: close the connection so that a cut body never looks complete.
+            response.withConnection(connection -> connection.channel().close());
+            return Mono.empty();
+        }
         exchange.status = failure.status().code();
         return Mono.from(errors.respond(response, failure, message));
     }

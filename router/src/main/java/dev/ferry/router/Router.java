@@ -33,6 +33,7 @@ import reactor.netty.http.server.HttpServer;
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final int H2C_UPGRADE_MAX_BODY = 64 * 1024;
 
     private final RouterConfig config;
     private final PrometheusMeterRegistry registry;
@@ -48,8 +49,10 @@ public final class Router implements AutoCloseable {
         this.config = config;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RouterMeters meters = new RouterMeters(registry);
-        TenantIdRules rules =
-                new TenantIdRules(config.tenant().idPattern(), config.tenant().maxLength());
+        TenantIdRules rules = new TenantIdRules(
+                config.tenant().idPattern(),
+                config.tenant().maxLength(),
+                config.tenant().lowercase());
         this.tenants = new TenantResolvers(config.tenant(), rules);
         this.routing = new UnleashRoutingPolicy(config.flags(), meters, clock);
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), meters);
@@ -75,6 +78,11 @@ public final class Router implements AutoCloseable {
                 // Tracks open connections so that shutdown can wait for in-flight requests.
                 .channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
                 .idleTimeout(Duration.ofSeconds(60))
+                // A client that stops sending mid-request must not hold a pooled backend connection for ever.
+                .readTimeout(config.timeouts().clientRead())
+                // An h2c upgrade (HTTP/1.1 Upgrade: h2c) may carry a body up to this size; larger ones need prior
+                // knowledge or HTTP/1.1.
+                .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
                 .handle(handler::handle)
                 .bindNow();
         this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules).start();

@@ -74,10 +74,19 @@ public final class AdminServer {
     }
 
     private Publisher<Void> tenant(HttpServerRequest req, HttpServerResponse res) {
-        String raw = java.net.URLDecoder.decode(req.param("id"), StandardCharsets.UTF_8);
         TenantId tenant;
         try {
+            String raw = java.net.URLDecoder.decode(req.param("id"), StandardCharsets.UTF_8);
             tenant = rules.parse(raw, "the path of /routing/tenants/{id}");
+        } catch (IllegalArgumentException e) {
+            return json(
+                    res,
+                    HttpResponseStatus.BAD_REQUEST,
+                    Map.of(
+                            "error",
+                            ProxyFailure.TENANT_INVALID.kind(),
+                            "message",
+                            "the tenant in the path is not valid percent-encoding (expected: /routing/tenants/acme)"));
         } catch (ProxyException e) {
             return json(
                     res,

@@ -48,6 +48,10 @@ public enum ConfigKey {
             "timeouts.response",
             "30s",
             "Longest silence from a backend once the request is sent (until the first response byte, and between reads after); past it 504 `backend_timeout`."),
+    TIMEOUT_CLIENT_READ(
+            "timeouts.client-read",
+            "30s",
+            "Longest silence from a client while it sends its request; past it the connection is closed (a stalled upload must not hold a backend connection)."),
     BREAKER_FAILURE_RATE(
             "breaker.failure-rate-threshold",
             "50",
@@ -86,6 +90,10 @@ public enum ConfigKey {
     TENANT_ID_PATTERN(
             "tenant.id-pattern", "[A-Za-z0-9][A-Za-z0-9._-]*", "Regular expression a tenant id must match, whole."),
     TENANT_MAX_LENGTH("tenant.max-length", "64", "Longest tenant id accepted."),
+    TENANT_LOWERCASE(
+            "tenant.lowercase",
+            "true",
+            "Lower-case tenant ids from every source, so that `ACME` and `acme` are one tenant (Unleash compares ids case-sensitively; list them in lower case). Set false if your tenant ids are case-sensitive."),
     TENANT_WHEN_MISSING(
             "tenant.when-missing",
             "reject",

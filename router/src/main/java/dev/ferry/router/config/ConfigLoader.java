@@ -357,8 +357,10 @@ public final class ConfigLoader {
                 duration(ConfigKey.POOL_PENDING_ACQUIRE_TIMEOUT),
                 duration(ConfigKey.POOL_MAX_IDLE_TIME),
                 duration(ConfigKey.POOL_MAX_LIFE_TIME)));
-        TimeoutConfig timeouts = record(
-                () -> new TimeoutConfig(duration(ConfigKey.TIMEOUT_CONNECT), duration(ConfigKey.TIMEOUT_RESPONSE)));
+        TimeoutConfig timeouts = record(() -> new TimeoutConfig(
+                duration(ConfigKey.TIMEOUT_CONNECT),
+                duration(ConfigKey.TIMEOUT_RESPONSE),
+                duration(ConfigKey.TIMEOUT_CLIENT_READ)));
         BreakerConfig breaker = record(() -> new BreakerConfig(
                 integer(ConfigKey.BREAKER_FAILURE_RATE),
                 integer(ConfigKey.BREAKER_WINDOW),
@@ -436,7 +438,8 @@ public final class ConfigLoader {
                 jwt == null ? new JwtConfig("tenant_id", "", "", "", "", Duration.ofMinutes(5)) : jwt,
                 idPattern,
                 integer(ConfigKey.TENANT_MAX_LENGTH),
-                choice(ConfigKey.TENANT_WHEN_MISSING, WhenMissing.class));
+                choice(ConfigKey.TENANT_WHEN_MISSING, WhenMissing.class),
+                bool(ConfigKey.TENANT_LOWERCASE));
         return jwt == null ? null : tenant;
     }
 

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param idPattern what a tenant id must match, whole
  * @param maxLength the longest tenant id accepted
  * @param whenMissing what a request that names no tenant gets
+ * @param lowercase lower-case tenant ids from every source
  */
 public record TenantConfig(
         List<Source> sources,
@@ -29,7 +30,22 @@ public record TenantConfig(
         JwtConfig jwt,
         Pattern idPattern,
         int maxLength,
-        WhenMissing whenMissing) {
+        WhenMissing whenMissing,
+        boolean lowercase) {
+
+    /** With tenant ids lower-cased (the default). */
+    public TenantConfig(
+            List<Source> sources,
+            String header,
+            String hostPattern,
+            String pathPrefix,
+            boolean stripPathPrefix,
+            JwtConfig jwt,
+            Pattern idPattern,
+            int maxLength,
+            WhenMissing whenMissing) {
+        this(sources, header, hostPattern, pathPrefix, stripPathPrefix, jwt, idPattern, maxLength, whenMissing, true);
+    }
 
     public TenantConfig {
         sources = List.copyOf(sources);

@@ -1,5 +1,6 @@
 package dev.ferry.router.forwarding;
 
+import dev.ferry.router.ClientAbortException;
 import dev.ferry.router.Exchange;
 import dev.ferry.router.ProxyException;
 import dev.ferry.router.ProxyFailure;
@@ -48,24 +49,26 @@ public final class Forwarder {
      */
     public Mono<Void> forward(
             RoutingDecision decision, String uri, HttpServerRequest in, HttpServerResponse out, Exchange exchange) {
-        Backend backend = decision.backend();
-        exchange.backend(backend);
-        CircuitBreaker breaker = breakers.of(backend);
-        if (!breaker.tryAcquirePermission()) {
-            return Mono.error(new ProxyException(
-                    ProxyFailure.BREAKER_OPEN,
-                    "the circuit breaker of backend '"
-                            + backend.tag() + "' is open after repeated failures; retry after "
-                            + breakers.retryAfterSeconds()
-                            + " s (requests are never sent to the other backend)"));
-        }
-        BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
-        BackendClients.Target target = clients.target(backend);
-        String client = clientAddress(in.remoteAddress());
-        Mono<Void> exchangeMono = ProxyHeaders.isWebSocketUpgrade(in.requestHeaders())
-                ? webSocket(decision, uri, in, out, target, client, call)
-                : http(decision, uri, in, out, target, client, call, exchange);
-        return exchangeMono.doOnError(call::failed).doOnCancel(call::cancelled);
+        return Mono.defer(() -> {
+            Backend backend = decision.backend();
+            exchange.backend(backend);
+            CircuitBreaker breaker = breakers.of(backend);
+            if (!breaker.tryAcquirePermission()) {
+                return Mono.error(new ProxyException(
+                        ProxyFailure.BREAKER_OPEN,
+                        "the circuit breaker of backend '" + backend.tag() + "' is open after repeated failures; retry"
+                                + " after " + breakers.retryAfterSeconds()
+                                + " s (requests are never sent to the other backend)"));
+            }
+            // From here on the permission is settled exactly once, whatever happens: answered, failed, or released.
+            BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
+            BackendClients.Target target = clients.target(backend);
+            String client = clientAddress(in.remoteAddress());
+            Mono<Void> exchangeMono = ProxyHeaders.isWebSocketUpgrade(in.requestHeaders())
+                    ? webSocket(decision, uri, in, out, target, client, call)
+                    : http(decision, uri, in, out, target, client, call, exchange);
+            return exchangeMono.doOnError(call::failed).doFinally(signal -> call.release());
+        });
     }
 
     private Mono<Void> http(
@@ -87,7 +90,8 @@ public final class Forwarder {
                             request.requestHeaders(),
                             decision.tenant(),
                             client,
-                            target.authority());
+                            target.authority(),
+                            protocol(in));
                     if (!hasBody) {
                         return outbound;
                     }
@@ -95,7 +99,7 @@ public final class Forwarder {
                         // The client's own framing is hop-by-hop and was dropped: frame the stream anew.
                         request.requestHeaders().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
                     }
-                    return outbound.send(in.receive().retain());
+                    return outbound.send(in.receive().retain().onErrorMap(ClientAbortException::new));
                 })
                 .response((response, body) -> {
                     int status = response.status().code();
@@ -202,6 +206,12 @@ public final class Forwarder {
                 || frame instanceof PongWebSocketFrame);
     }
 
+    private static String protocol(HttpServerRequest in) {
+        return in.version().majorVersion() == 2
+                ? "2"
+                : in.version().majorVersion() + "." + in.version().minorVersion();
+    }
+
     private static String clientAddress(SocketAddress address) {
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress() == null
@@ -249,7 +259,8 @@ public final class Forwarder {
             }
         }
 
-        void cancelled() {
+        /** Gives the permission back unused, unless the call was recorded already. */
+        void release() {
             if (!done) {
                 done = true;
                 breaker.releasePermission();

@@ -37,7 +37,7 @@ public final class ProxyHeaders {
         "proxy-authorization",
         "expect"
     };
-    private static final String VIA = "1.1 ferry";
+    private static final String PSEUDONYM = "ferry";
     private static final String FERRY_PREFIX = "x-ferry-";
     private static final String HTTP2_PREFIX = "x-http2-";
 
@@ -58,6 +58,19 @@ public final class ProxyHeaders {
      */
     public void toBackend(
             HttpHeaders in, HttpHeaders out, TenantId tenant, String clientAddress, String backendAuthority) {
+        toBackend(in, out, tenant, clientAddress, backendAuthority, "1.1");
+    }
+
+    /**
+     * @param protocol the protocol version the client's request came in on, for Via ({@code 1.1}, {@code 2})
+     */
+    public void toBackend(
+            HttpHeaders in,
+            HttpHeaders out,
+            TenantId tenant,
+            String clientAddress,
+            String backendAuthority,
+            String protocol) {
         out.clear();
         out.set(in);
         removeHopByHop(in, out);
@@ -67,7 +80,7 @@ public final class ProxyHeaders {
             out.set(HttpHeaderNames.HOST, backendAuthority);
         }
         forwardedFor(in, out, clientAddress, clientHost);
-        appendVia(in, out);
+        appendVia(in, out, protocol);
         if (!config.tenantHeader().isEmpty()) {
             if (tenant == null) {
                 out.remove(config.tenantHeader());
@@ -81,7 +94,7 @@ public final class ProxyHeaders {
     public void toClient(HttpHeaders in, HttpHeaders out, Backend backend) {
         out.set(in);
         removeHopByHop(in, out);
-        appendVia(in, out);
+        appendVia(in, out, "1.1");
         if (!config.servedByHeader().isEmpty()) {
             out.set(config.servedByHeader(), backend.tag());
         }
@@ -109,9 +122,11 @@ public final class ProxyHeaders {
         }
     }
 
-    private static void appendVia(HttpHeaders in, HttpHeaders out) {
+    /** RFC 9110 §7.6.3: the protocol version the message was received with, and Ferry's pseudonym. */
+    private static void appendVia(HttpHeaders in, HttpHeaders out, String protocol) {
+        String via = protocol + " " + PSEUDONYM;
         String prior = joined(in, HttpHeaderNames.VIA.toString());
-        out.set(HttpHeaderNames.VIA, prior == null || prior.isBlank() ? VIA : prior + ", " + VIA);
+        out.set(HttpHeaderNames.VIA, prior == null || prior.isBlank() ? via : prior + ", " + via);
     }
 
     /** Every line of a list-valued header, as one comma-separated value (RFC 9110 §5.3). */

@@ -176,13 +176,29 @@ public final class ClientFeatures {
         }
     }
 
-    /** Every variant payload of the routing flag must be a {@link RoutingRule}; a rule strategy has one variant. */
+    /**
+     * The routing flag must decide by tenant, the same way on every instance and every time: only
+     * {@code flexibleRollout} (sticky on {@code tenantId} below 100 %) and {@code default}; one variant per rule, its
+     * payload a {@link RoutingRule}; moves to new never end at a time, and pins never start or end at one (that would
+     * move tenants back without the marker).
+     */
     private static void checkRules(JsonNode feature, String where, List<String> problems) {
         checkPayloads(feature.path("variants"), where + ".variants", problems);
+        if (feature.path("variants").size() > 1) {
+            problems.add(where + ".variants has " + feature.path("variants").size()
+                    + " flag variants (expected: at most one; rules carry their payload on their strategy)");
+        }
         JsonNode strategies = feature.path("strategies");
         for (int s = 0; s < strategies.size(); s++) {
             JsonNode variants = strategies.get(s).path("variants");
             String at = where + ".strategies[" + s + "]";
+            checkDecidesByTenant(strategies.get(s), at, problems);
+            if (!sendsToNew(variants)
+                    && !deliberate(variants)
+                    && hasTime(strategies.get(s).path("constraints"))) {
+                problems.add(at + " keeps tenants on legacy from or until a time (expected: no time on a pin; a"
+                        + " scheduled move back must be deliberate)");
+            }
             if (variants.size() > 1) {
                 problems.add(at + " has " + variants.size() + " variants (expected: at most one, the rule's payload)");
             }
@@ -192,6 +208,49 @@ public final class ClientFeatures {
                         + " the start with currentTime DATE_AFTER, never an end with DATE_BEFORE)");
             }
         }
+    }
+
+    private static void checkDecidesByTenant(JsonNode strategy, String at, List<String> problems) {
+        String name = strategy.path("name").asText();
+        if (!name.equals("flexibleRollout") && !name.equals("default")) {
+            problems.add(at + " is '" + name + "' (expected: flexibleRollout or default; other strategies do not decide"
+                    + " by tenant and could send one tenant to both backends)");
+            return;
+        }
+        JsonNode parameters = strategy.path("parameters");
+        String rollout = parameters.path("rollout").asText("100");
+        if (name.equals("flexibleRollout") && !rollout.equals("100")) {
+            if (!"tenantId".equals(parameters.path("stickiness").asText())) {
+                problems.add(at + " rolls out " + rollout + " % with stickiness '"
+                        + parameters.path("stickiness").asText()
+                        + "' (expected: stickiness tenantId, so that a tenant always lands on the same side)");
+            }
+            if (parameters.path("groupId").asText("").isEmpty()) {
+                problems.add(at + " rolls out " + rollout + " % without a groupId (expected: the wave's name, never"
+                        + " changed)");
+            }
+        }
+    }
+
+    private static boolean deliberate(JsonNode variants) {
+        JsonNode payload = variants.size() == 0 ? null : variants.get(0).get("payload");
+        if (payload == null || payload.isNull()) {
+            return false;
+        }
+        try {
+            return RoutingRule.parse(payload.path("value").asText()).deliberate();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasTime(JsonNode constraints) {
+        for (JsonNode c : constraints) {
+            if ("currentTime".equals(c.path("contextName").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean sendsToNew(JsonNode variants) {
@@ -249,6 +308,24 @@ public final class ClientFeatures {
             new UnleashEngine().takeState(json);
         } catch (YggdrasilInvalidInputException | RuntimeException e) {
             problems.add("the Unleash engine refused the document: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The routing flag's own definition (and the document's segments, which its strategies may use), as text: two
+     * documents that differ only in other flags route every tenant the same way. Null when the flag is absent.
+     */
+    public static String flagDefinition(String json, String flagName) {
+        try {
+            JsonNode root = JSON.readTree(json);
+            for (JsonNode feature : root.path("features")) {
+                if (flagName.equals(feature.path("name").asText(null))) {
+                    return feature.toString() + root.path("segments").toString();
+                }
+            }
+            return null;
+        } catch (JsonProcessingException e) {
+            return null;
         }
     }
 

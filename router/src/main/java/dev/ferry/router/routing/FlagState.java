@@ -2,6 +2,7 @@ package dev.ferry.router.routing;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.getunleash.engine.UnleashEngine;
 import java.time.Instant;
 
 /**
@@ -9,8 +10,9 @@ import java.time.Instant;
  * state: a new state starts with an empty cache, so no decision outlives the state it was made from.
  *
  * @param origin where the state came from: {@code file}, {@code unleash}, {@code backup} or {@code bootstrap}
- * @param revision the server's revision id, or a digest of the file
- * @param digest SHA-256 of the document, to tell a changed state from the same one fetched again
+ * @param revision the server's revision id (or a digest of the file) of the document the flag last changed in
+ * @param digest SHA-256 of the routing flag's definition, to tell a change of it from any other change
+ * @param engine the Unleash engine holding exactly this state: decisions and state can never disagree
  * @param flagPresent whether the state holds the routing flag at all
  * @param appliedAt when Ferry applied it
  */
@@ -21,27 +23,34 @@ record FlagState(
         String digest,
         boolean flagPresent,
         Instant appliedAt,
-        Cache<String, RoutingDecision> decisions) {
+        Cache<String, RoutingDecision> decisions,
+        UnleashEngine engine) {
 
     static FlagState notLoaded() {
         Cache<String, RoutingDecision> none =
                 Caffeine.newBuilder().maximumSize(0).build();
-        return new FlagState(false, "none", "", "", false, Instant.EPOCH, none);
+        return new FlagState(false, "none", "", "", false, Instant.EPOCH, none, null);
     }
 
     static FlagState applied(
-            String origin, String revision, String digest, boolean flagPresent, Instant at, int cacheMaxTenants) {
+            String origin,
+            String revision,
+            String digest,
+            boolean flagPresent,
+            Instant at,
+            int cacheMaxTenants,
+            UnleashEngine engine) {
         Cache<String, RoutingDecision> cache = Caffeine.newBuilder()
                 .maximumSize(cacheMaxTenants)
                 // Evictions run on the thread that caused them: no hand-off to a pool on the request path.
                 .executor(Runnable::run)
                 .build();
-        return new FlagState(true, origin, revision, digest, flagPresent, at, cache);
+        return new FlagState(true, origin, revision, digest, flagPresent, at, cache, engine);
     }
 
     /** The same state with an empty decision cache, after a scheduled switch time passed. */
     FlagState withFreshCache(int cacheMaxTenants) {
-        return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants);
+        return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants, engine);
     }
 
     boolean routable() {

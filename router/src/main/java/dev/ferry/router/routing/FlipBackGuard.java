@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
-import io.getunleash.engine.Context;
-import io.getunleash.engine.FlatResponse;
 import io.getunleash.engine.UnleashEngine;
-import io.getunleash.engine.VariantDef;
-import io.getunleash.engine.YggdrasilInvalidInputException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
@@ -67,28 +63,32 @@ final class FlipBackGuard implements AutoCloseable {
                 Tags.empty());
         meters.gauge(
                 RouterMeters.HELD_TENANTS, "Tenants Ferry holds on new against the flag", Tags.empty(), held::size);
+        prepare();
         load();
+    }
+
+    private void prepare() {
+        try {
+            Path dir = heldFile.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            if (!Files.isWritable(dir)) {
+                throw new IOException("directory " + dir + " is not writable");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "flags.held-file: '" + heldFile + "' cannot be written (expected: a"
+                            + " writable path; it keeps tenants held on new across restarts): " + e.getMessage(),
+                    e);
+        }
     }
 
     /**
      * The previous flag state becomes the reference: what "was on new" means for the next decisions.
      *
-     * @param json the previous state's document, or null when there was none
+     * @param engine the previous state's engine
      */
-    void advance(String json, String revision) {
-        if (json == null) {
-            return;
-        }
-        UnleashEngine engine = new UnleashEngine();
-        try {
-            engine.takeState(json);
-            reference = new Reference(engine, revision);
-        } catch (YggdrasilInvalidInputException e) {
-            LOG.warn(
-                    "Previous flag state (revision {}) cannot serve as the flip-back reference: {}",
-                    revision,
-                    e.getMessage());
-        }
+    void advance(UnleashEngine engine, String revision) {
+        reference = new Reference(engine, revision);
     }
 
     /**
@@ -131,24 +131,10 @@ final class FlipBackGuard implements AutoCloseable {
 
     private boolean wasOnNew(TenantId tenant) {
         UnleashEngine engine = reference.engine();
-        if (engine == null) {
-            return false;
-        }
-        Context context = new Context();
-        context.setProperties(Map.of(UnleashRoutingPolicy.CONTEXT_FIELD, tenant.value()));
-        context.setCurrentTime(clock.instant().toString());
-        try {
-            FlatResponse<VariantDef> response = engine.getVariant(flagName, context);
-            VariantDef variant = response == null ? null : response.value;
-            if (variant == null || !Boolean.TRUE.equals(variant.isFeatureEnabled())) {
-                return false;
-            }
-            String payload =
-                    variant.getPayload() == null ? null : variant.getPayload().getValue();
-            return payload == null || RoutingRule.parse(payload).backend() == Backend.NEW;
-        } catch (YggdrasilInvalidInputException | IllegalArgumentException e) {
-            return false;
-        }
+        return engine != null
+                && UnleashRoutingPolicy.evaluate(engine, flagName, tenant, clock.instant())
+                                .backend()
+                        == Backend.NEW;
     }
 
     /** Whether a tenant is held on new, and since when. */

@@ -7,15 +7,18 @@ import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
 import io.getunleash.DefaultUnleash;
-import io.getunleash.UnleashContext;
 import io.getunleash.UnleashException;
+import io.getunleash.engine.Context;
+import io.getunleash.engine.FlatResponse;
+import io.getunleash.engine.UnleashEngine;
+import io.getunleash.engine.VariantDef;
+import io.getunleash.engine.YggdrasilInvalidInputException;
 import io.getunleash.event.ClientFeaturesResponse;
 import io.getunleash.event.FeatureSet;
 import io.getunleash.event.UnleashSubscriber;
 import io.getunleash.repository.HttpFeatureFetcher;
 import io.getunleash.util.UnleashConfig;
 import io.getunleash.util.UnleashScheduledExecutorImpl;
-import io.getunleash.variant.Variant;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
@@ -26,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,8 +69,6 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final FlipBackGuard guard;
     private final TimeBoundaries boundaries;
     private volatile boolean bootstrapRead;
-    /** The document of the applied state; only touched on the SDK's event thread. */
-    private String appliedJson;
 
     public UnleashRoutingPolicy(FlagsConfig config, RouterMeters meters, Clock clock) {
         this.config = config;
@@ -90,7 +92,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 if (!state.get().loaded()) {
                     String json = readQuietly(
                             config.unleash().orElseThrow().bootstrapFile().orElseThrow());
-                    apply("bootstrap", json, hasFlag(unleash.more().getFeatureToggleNames()), null);
+                    apply("bootstrap", json, null);
                 }
             });
         }
@@ -221,7 +223,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         RoutingDecision decision = s.decisions().getIfPresent(tenant.value());
         meters.recordCacheLookup(decision != null);
         if (decision == null) {
-            decision = evaluate(tenant);
+            decision = evaluate(s, tenant);
             s.decisions().put(tenant.value(), decision);
         }
         meters.recordDecision(decision.backend(), decision.reason());
@@ -235,35 +237,46 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             return new Explanation(null, unroutable(s), status());
         }
         RoutingDecision cached = s.decisions().getIfPresent(tenant.value());
-        return new Explanation(cached != null ? cached : evaluate(tenant), null, status());
+        return new Explanation(cached != null ? cached : evaluate(s, tenant), null, status());
     }
 
     /** The answer to "where does this tenant go?", or why nobody can say. */
     public record Explanation(RoutingDecision decision, String unknownBecause, Status flagState) {}
 
     /**
-     * One SDK evaluation (the variant of the routing flag: which rule matched, if any), then the flip-back guard.
-     * The decision is cached, so this runs once per tenant and flag state.
+     * One evaluation of the routing flag by the Unleash engine of this very state (which rule matched, if any), then
+     * the flip-back guard. The decision is cached, so this runs once per tenant and flag state.
      */
-    private RoutingDecision evaluate(TenantId tenant) {
-        UnleashContext context = UnleashContext.builder()
-                .addProperty(CONTEXT_FIELD, tenant.value())
-                .build();
-        Variant variant = unleash.getVariant(config.flagName(), context);
-        return guard.check(decision(tenant, variant));
+    private RoutingDecision evaluate(FlagState s, TenantId tenant) {
+        return guard.check(evaluate(s.engine(), config.flagName(), tenant, clock.instant()));
     }
 
     /** The evaluation a cache miss pays, without the cache; for the benchmark. */
     RoutingDecision evaluateUncached(TenantId tenant) {
-        return evaluate(tenant);
+        return evaluate(state.get(), tenant);
     }
 
-    private static RoutingDecision decision(TenantId tenant, Variant variant) {
-        if (!variant.isFeatureEnabled()) {
+    /**
+     * What the routing flag says for a tenant in one engine's state: its variant names the rule that matched; a
+     * disabled flag or no matching rule means legacy; a match without a payload means new.
+     */
+    static RoutingDecision evaluate(UnleashEngine engine, String flagName, TenantId tenant, Instant now) {
+        Context context = new Context();
+        context.setProperties(Map.of(CONTEXT_FIELD, tenant.value()));
+        context.setCurrentTime(now.truncatedTo(ChronoUnit.MILLIS).toString());
+        VariantDef variant;
+        try {
+            FlatResponse<VariantDef> response = engine.getVariant(flagName, context);
+            variant = response == null ? null : response.value;
+        } catch (YggdrasilInvalidInputException e) {
+            throw new IllegalStateException("the Unleash engine refused a context it built itself", e);
+        }
+        if (variant == null || !Boolean.TRUE.equals(variant.isFeatureEnabled())) {
             return new RoutingDecision(tenant, Backend.LEGACY, Reason.FLAG_OFF);
         }
-        String payload = variant.getPayload().map(p -> p.getValue()).orElse(null);
-        if (payload == null || !variant.isEnabled()) {
+        String payload =
+                variant.getPayload() == null ? null : variant.getPayload().getValue();
+        if (payload == null || !Boolean.TRUE.equals(variant.isEnabled())) {
             return new RoutingDecision(tenant, Backend.NEW, Reason.FLAG_ON);
         }
         RoutingRule rule = RULES.computeIfAbsent(payload, RoutingRule::parse);
@@ -316,37 +329,46 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             Instant appliedAt,
             Double ageSeconds) {}
 
-    private boolean hasFlag(List<String> names) {
-        return names.contains(config.flagName());
-    }
-
-    private void apply(String origin, String json, boolean present, Instant confirmedAt) {
-        FlagState current = state.get();
-        String digest = json == null ? "" : ClientFeatures.digest(json);
-        if (current.loaded()
-                && !digest.isEmpty()
-                && digest.equals(current.digest())
-                && present == current.flagPresent()) {
-            // The same document again (a server without ETag support, a rewritten file): keep the warm cache.
-            if (confirmedAt != null) {
-                lastSync.set(confirmedAt);
-            }
+    /**
+     * Applies a validated document: a new engine takes it, the previous state becomes the flip-back reference, and the
+     * decision cache starts empty. A document in which the routing flag did not change (other flags did, or the same
+     * document came again) keeps the current state and its warm cache.
+     */
+    private void apply(String origin, String json, Instant confirmedAt) {
+        if (json == null) {
             return;
         }
-        String revision = json == null ? "unknown" : ClientFeatures.revision(json);
-        FlagState next =
-                FlagState.applied(origin, revision, digest, present, clock.instant(), config.cacheMaxTenants());
-        if (current.loaded()) {
-            guard.advance(appliedJson, current.revision());
+        FlagState current = state.get();
+        String definition = ClientFeatures.flagDefinition(json, config.flagName());
+        boolean present = definition != null;
+        String digest = present ? ClientFeatures.digest(definition) : "";
+        if (confirmedAt != null) {
+            lastSync.set(confirmedAt);
         }
-        appliedJson = json;
+        if (current.loaded() && digest.equals(current.digest()) && present == current.flagPresent()) {
+            return;
+        }
+        UnleashEngine engine = new UnleashEngine();
+        try {
+            engine.takeState(json);
+        } catch (YggdrasilInvalidInputException | RuntimeException e) {
+            LOG.error(
+                    "The Unleash engine refused the flag state from {}; keeping the last good state: {}",
+                    origin,
+                    e.getMessage());
+            rejected("invalid");
+            return;
+        }
+        String revision = ClientFeatures.revision(json);
+        FlagState next =
+                FlagState.applied(origin, revision, digest, present, clock.instant(), config.cacheMaxTenants(), engine);
+        if (current.routable()) {
+            guard.advance(current.engine(), current.revision());
+        }
         boundaries.schedule(json);
         FlagState previous = state.getAndSet(next);
         if (present) {
-            recheckActiveTenants(previous);
-        }
-        if (confirmedAt != null) {
-            lastSync.set(confirmedAt);
+            recheckActiveTenants(previous, next);
         }
         meters.counter(RouterMeters.FLAGS_APPLIED, "Flag states applied", Tags.of(RouterMeters.TAG_ORIGIN, origin))
                 .increment();
@@ -364,7 +386,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                     revision,
                     config.flagName());
         } else {
-            LOG.info("Flag state from {} (revision {}) applied", origin, revision);
+            LOG.info(
+                    "Flag state from {} (revision {}) applied; flag '{}' changed", origin, revision, config.flagName());
         }
     }
 
@@ -372,11 +395,10 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
      * Tenants that were on new under the previous state and active recently are checked against the new state at
      * once, so that a flip-back is reported when the flag changes, not only at the tenant's next request.
      */
-    private void recheckActiveTenants(FlagState previous) {
+    private void recheckActiveTenants(FlagState previous, FlagState next) {
         previous.decisions().asMap().forEach((tenant, decision) -> {
             if (decision.backend() == Backend.NEW) {
-                FlagState s = state.get();
-                s.decisions().put(tenant, evaluate(decision.tenant()));
+                next.decisions().put(tenant, evaluate(next, decision.tenant()));
             }
         });
     }
@@ -418,52 +440,49 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    /** SDK events, on the SDK's own thread. */
+    /** SDK events, on the SDK's own thread, in order. Fetched documents were validated by the fetcher. */
     private final class Subscriber implements UnleashSubscriber {
         private final String origin = config.source() == FlagsConfig.Source.FILE ? "file" : "unleash";
-        /** The document of the last changed fetch: its event comes before {@code featuresBackedUp}, on this thread. */
-        private String lastFetched;
-
-        private boolean present(FeatureSet features) {
-            for (var feature : features.getFeatures()) {
-                if (feature.getName().equals(config.flagName())) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        private boolean backupErrorLogged;
 
         @Override
         public void togglesFetched(ClientFeaturesResponse response) {
-            if (response.getStatus() == ClientFeaturesResponse.Status.CHANGED) {
-                lastFetched = response.getClientFeatures().orElse(null);
+            switch (response.getStatus()) {
+                case CHANGED -> apply(origin, response.getClientFeatures().orElse(null), clock.instant());
+                case NOT_CHANGED -> synced();
+                default -> {
+                    if (config.source() == FlagsConfig.Source.UNLEASH) {
+                        fetchErrors.increment();
+                    }
+                }
             }
-            if (response.getStatus() != ClientFeaturesResponse.Status.UNAVAILABLE
-                    && config.source() == FlagsConfig.Source.UNLEASH) {
-                synced();
-            } else if (response.getStatus() == ClientFeaturesResponse.Status.UNAVAILABLE
-                    && config.source() == FlagsConfig.Source.UNLEASH) {
-                fetchErrors.increment();
-            }
-        }
-
-        @Override
-        public void featuresBackedUp(FeatureSet features) {
-            apply(origin, lastFetched, present(features), clock.instant());
         }
 
         @Override
         public void featuresBackupRestored(FeatureSet features) {
-            Instant written = config.unleash()
-                    .map(s -> s.backupFile().toFile().lastModified())
-                    .filter(t -> t > 0)
-                    .map(Instant::ofEpochMilli)
-                    .orElse(null);
-            apply("backup", readQuietly(backupFile), present(features), written);
+            String json = readQuietly(backupFile);
+            if (json == null || !problems(json).isEmpty()) {
+                LOG.error("Flag backup {} cannot be used", backupFile);
+                rejected("invalid_backup");
+                return;
+            }
+            Instant written = Instant.ofEpochMilli(backupFile.toFile().lastModified());
+            apply("backup", json, written);
         }
 
         @Override
         public void onError(UnleashException error) {
+            if (error.getMessage() != null && error.getMessage().contains("unable to backup")) {
+                if (!backupErrorLogged) {
+                    backupErrorLogged = true;
+                    LOG.error(
+                            "Cannot write the flag backup {}: a restart while Unleash is down would have no state to"
+                                    + " route from ({})",
+                            backupFile,
+                            message(error));
+                }
+                return;
+            }
             if (config.source() == FlagsConfig.Source.UNLEASH) {
                 fetchErrors.increment();
             }

@@ -13,9 +13,20 @@ public final class TenantIdRules {
     private final int maxLength;
     private final String expectation;
 
+    private final boolean lowercase;
+
     public TenantIdRules(Pattern pattern, int maxLength) {
+        this(pattern, maxLength, false);
+    }
+
+    /**
+     * @param lowercase whether ids are lower-cased once valid ({@code tenant.lowercase}), so that every source names a
+     *     tenant the same way: Unleash compares ids case-sensitively, and Host names are lower case anyway
+     */
+    public TenantIdRules(Pattern pattern, int maxLength, boolean lowercase) {
         this.pattern = pattern;
         this.maxLength = maxLength;
+        this.lowercase = lowercase;
         this.expectation = "expected: 1-" + maxLength + " characters matching " + pattern.pattern();
     }
 
@@ -29,7 +40,7 @@ public final class TenantIdRules {
                     ProxyFailure.TENANT_INVALID,
                     "tenant id '" + printable(raw) + "' from " + where + " is not valid (" + expectation + ")");
         }
-        return new TenantId(raw);
+        return new TenantId(lowercase ? raw.toLowerCase(java.util.Locale.ROOT) : raw);
     }
 
     public Pattern pattern() {
