@@ -99,4 +99,29 @@ class CommandLineIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.output()).contains("Unknown options: '--confg'").contains("Possible solutions: --config");
     }
+
+    @Test
+    void stopsWithExitCode1WhenTheHeldTenantsFileCannotBeWritten() throws Exception {
+        FlagsFile flags = new FlagsFile(dir).tenantsOnNew("globex");
+        Path config = dir.resolve("ferry.yaml");
+        Files.writeString(
+                config,
+                """
+                listen.port: 0
+                admin.port: 0
+                backends:
+                  legacy.url: http://127.0.0.1:1
+                  new.url: http://127.0.0.1:2
+                flags.file: %s
+                flags.held-file: /proc/ferry/held-tenants.json
+                """
+                        .formatted(flags.path()));
+
+        Run run = run("--config", config.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.output())
+                .contains("Ferry cannot start: ")
+                .contains("flags.held-file: '/proc/ferry/held-tenants.json'");
+    }
 }

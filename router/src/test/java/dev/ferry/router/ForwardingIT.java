@@ -222,6 +222,7 @@ class ForwardingIT {
         backends.of(Backend.NEW)
                 .verify(anyRequestedFor(urlEqualTo("/h2"))
                         .withRequestBody(equalTo("payload"))
+                        .withHeader("Via", equalTo("2 ferry"))
                         .withHeader("x-http2-stream-id", absent())
                         .withHeader("x-http2-scheme", absent()));
     }
@@ -275,6 +276,115 @@ class ForwardingIT {
 
             assertThat(errors).contains("none", "pool_exhausted").doesNotContain("internal_error");
             assertThat(small.metrics()).contains("outcome=\"pool_exhausted\"");
+        }
+    }
+
+    @Test
+    void forwardsAnAbsoluteFormTargetToTheChosenBackendNeverToTheNamedHost() throws Exception {
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET http://127.0.0.1:%d/secret?x=1 HTTP/1.1\r
+                Host: 127.0.0.1\r
+                X-Tenant-Id: acme\r
+                Connection: close\r
+                \r
+                """
+                        .formatted(backends.of(Backend.NEW).port()));
+
+        assertThat(response).startsWith("HTTP/1.1 200").endsWith("served by legacy");
+        backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/secret?x=1")));
+        backends.of(Backend.NEW).verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void refusesConnectWith400() throws Exception {
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                CONNECT 127.0.0.1:22 HTTP/1.1\r
+                Host: 127.0.0.1:22\r
+                X-Tenant-Id: acme\r
+                Connection: close\r
+                \r
+                """);
+
+        assertThat(response).startsWith("HTTP/1.1 400").contains("X-Ferry-Error: request_invalid");
+    }
+
+    @Test
+    void doesNotHoldClientsThatAbortTheirUploadAgainstTheBackend() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            try (java.net.Socket socket = new java.net.Socket(
+                    java.net.InetAddress.getLoopbackAddress(), router.router().port())) {
+                socket.setSoLinger(true, 0);
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\nContent-Length: 1000000\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.write(new byte[5000]);
+                out.flush();
+                await().atMost(Duration.ofSeconds(5))
+                        .until(
+                                () -> !backends.of(Backend.NEW)
+                                                .getAllServeEvents()
+                                                .isEmpty()
+                                        || router.metrics()
+                                                .contains(
+                                                        "ferry_pool_connections{backend=\"new\",state=\"active\"} 1.0"));
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .contains("outcome=\"client_closed\"")
+                .contains("ferry_breaker_state{backend=\"new\",state=\"closed\"} 1.0"));
+        assertThat(router.get("globex", "/").body()).isEqualTo("served by new");
+    }
+
+    @Test
+    void answersABrokenWebSocketUpgradeWith400WithoutLeakingTheBreakersTrialCall() throws Exception {
+        backends.of(Backend.NEW).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
+        for (int i = 0; i < 4; i++) {
+            router.get("globex", "/");
+        }
+        assertThat(router.get("globex", "/").headers().firstValue("X-Ferry-Error"))
+                .hasValue("breaker_open");
+        backends.reset();
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            String response = RawHttp.exchange(
+                    router.router().port(),
+                    """
+                    GET /ws HTTP/1.1\r
+                    Host: x\r
+                    X-Tenant-Id: globex\r
+                    Upgrade: websocket\r
+                    Connection: close, Upgrade\r
+                    \r
+                    """);
+            return response.contains("X-Ferry-Error: request_invalid");
+        });
+
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () -> assertThat(router.get("globex", "/").body()).isEqualTo("served by new"));
+    }
+
+    @Test
+    void acceptsAnH2cUpgradeThatCarriesASmallBody() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(
+                java.net.InetAddress.getLoopbackAddress(), router.router().port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream()
+                    .write(("POST /upgraded HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\n"
+                                    + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+                                    + "Content-Length: 3\r\n\r\nabc")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] head = new byte[40];
+            int read = socket.getInputStream().read(head);
+
+            assertThat(new String(head, 0, read, java.nio.charset.StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 101");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> backends.of(Backend.NEW)
+                    .verify(anyRequestedFor(urlEqualTo("/upgraded")).withRequestBody(equalTo("abc"))));
         }
     }
 }

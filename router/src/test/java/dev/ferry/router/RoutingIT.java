@@ -45,7 +45,7 @@ class RoutingIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"acme,legacy", "globex,new", "initech,new", "umbrella,legacy"})
+    @CsvSource({"acme,legacy", "globex,new", "GLOBEX,new", "initech,new", "umbrella,legacy"})
     void routesEachTenantToTheBackendItsFlagNames(String tenant, String backend) {
         HttpResponse<String> response = router.get(tenant, "/orders/1");
 
@@ -94,5 +94,14 @@ class RoutingIT {
                 .contains("ferry_breaker_state{backend=\"legacy\",state=\"closed\"} 1.0")
                 .contains("ferry_routing_cache_lookups_total{result=\"hit\"}")
                 .doesNotContain("acme");
+    }
+
+    @Test
+    void answers400ForATenantLookupThatIsNotValidPercentEncoding() throws Exception {
+        String response = dev.ferry.router.testing.RawHttp.exchange(
+                router.router().adminPort(),
+                "GET /routing/tenants/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 400").contains("\"error\":\"tenant_invalid\"");
     }
 }

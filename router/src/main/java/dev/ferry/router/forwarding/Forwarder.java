@@ -52,6 +52,13 @@ public final class Forwarder {
         return Mono.defer(() -> {
             Backend backend = decision.backend();
             exchange.backend(backend);
+            boolean webSocket = ProxyHeaders.isWebSocketUpgrade(in.requestHeaders());
+            if (webSocket && !validWebSocketUpgrade(in.requestHeaders())) {
+                return Mono.error(new ProxyException(
+                        ProxyFailure.REQUEST_INVALID,
+                        "the WebSocket upgrade lacks"
+                                + " Sec-WebSocket-Key or Sec-WebSocket-Version: 13 (expected: an RFC 6455 handshake)"));
+            }
             CircuitBreaker breaker = breakers.of(backend);
             if (!breaker.tryAcquirePermission()) {
                 return Mono.error(new ProxyException(
@@ -64,7 +71,7 @@ public final class Forwarder {
             BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
             BackendClients.Target target = clients.target(backend);
             String client = clientAddress(in.remoteAddress());
-            Mono<Void> exchangeMono = ProxyHeaders.isWebSocketUpgrade(in.requestHeaders())
+            Mono<Void> exchangeMono = webSocket
                     ? webSocket(decision, uri, in, out, target, client, call)
                     : http(decision, uri, in, out, target, client, call, exchange);
             return exchangeMono.doOnError(call::failed).doFinally(signal -> call.release());
@@ -204,6 +211,10 @@ public final class Forwarder {
         return !(frame instanceof CloseWebSocketFrame
                 || frame instanceof PingWebSocketFrame
                 || frame instanceof PongWebSocketFrame);
+    }
+
+    private static boolean validWebSocketUpgrade(HttpHeaders headers) {
+        return headers.contains("Sec-WebSocket-Key") && "13".equals(headers.get("Sec-WebSocket-Version"));
     }
 
     private static String protocol(HttpServerRequest in) {

@@ -143,6 +143,56 @@ class FlagModelTest {
         assertThat(decide("globex").backend()).isEqualTo(Backend.LEGACY);
     }
 
+    @Test
+    void stillRefusesAFlipBackWhenAnUnrelatedFlagChangedInBetween() {
+        start(flag().list("pilot", "acme", "globex").withOtherFlag(false).document());
+        assertThat(decide("globex").backend()).isEqualTo(Backend.NEW);
+
+        write(flag().list("pilot", "globex").withOtherFlag(false).document());
+        await().atMost(ONE_POLL).until(() -> applied() == 2.0);
+        write(flag().list("pilot", "globex").withOtherFlag(true).document());
+        Instant written = Instant.now();
+        await().atMost(ONE_POLL).until(() -> {
+            Double age = policy.status().ageSeconds();
+            return age != null && Instant.now().minusMillis((long) (age * 1000)).isAfter(written);
+        });
+
+        assertThat(applied())
+                .as("a change of another flag is no new routing state")
+                .isEqualTo(2.0);
+
+        assertThat(decide("acme"))
+                .extracting(RoutingDecision::backend, RoutingDecision::reason)
+                .containsExactly(Backend.NEW, Reason.FLIP_BACK_REFUSED);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "a strategy that does not decide by tenant | {\"name\":\"userWithId\",\"parameters\":{\"userIds\":\"acme\"}}"
+                        + " | is 'userWithId' (expected: flexibleRollout or default",
+                "a wave without tenant stickiness | {\"name\":\"flexibleRollout\",\"parameters\":{\"rollout\":\"50\","
+                        + "\"stickiness\":\"default\",\"groupId\":\"w\"}} | rolls out 50 % with stickiness 'default'",
+                "a pin that starts at a time | {\"name\":\"flexibleRollout\",\"parameters\":{\"rollout\":\"100\"},"
+                        + "\"constraints\":[{\"contextName\":\"currentTime\",\"operator\":\"DATE_AFTER\","
+                        + "\"value\":\"2030-01-01T00:00:00.000Z\"}],\"variants\":[{\"name\":\"pin\",\"weight\":1000,"
+                        + "\"payload\":{\"type\":\"json\",\"value\":\"{\\\"backend\\\":\\\"legacy\\\"}\"}}]}"
+                        + " | keeps tenants on legacy from or until a time",
+            })
+    void refusesRulesThatCouldSendATenantToBothSidesOrBackSilently(String what, String strategy, String problem) {
+        java.util.List<String> problems =
+                ClientFeatures.problems(flag().rawStrategy(strategy).document(), FlagDocuments.FLAG);
+
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains(problem));
+    }
+
+    private double applied() {
+        return registry.get("ferry.flags.applied").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
+    }
+
     private Set<String> onNew(int tenants) {
         Set<String> out = new HashSet<>();
         IntStream.range(0, tenants).mapToObj(i -> "tenant-" + i).forEach(t -> {

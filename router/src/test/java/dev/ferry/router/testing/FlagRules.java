@@ -14,6 +14,23 @@ public final class FlagRules {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ArrayNode strategies = JSON.createArrayNode();
+    private Boolean otherFlag;
+
+    /** Adds an unrelated flag to the document, on or off: a change to it must not touch routing. */
+    public FlagRules withOtherFlag(boolean enabled) {
+        otherFlag = enabled;
+        return this;
+    }
+
+    /** A raw strategy, for documents Ferry must refuse. */
+    public FlagRules rawStrategy(String strategyJson) {
+        try {
+            strategies.add(JSON.readTree(strategyJson));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+        return this;
+    }
 
     public static FlagRules flag() {
         return new FlagRules();
@@ -114,6 +131,13 @@ public final class FlagRules {
                 .put("impressionData", false);
         feature.set("strategies", strategies.deepCopy());
         feature.putArray("variants");
+        if (otherFlag != null) {
+            ObjectNode other = ((ArrayNode) root.get("features"))
+                    .addObject()
+                    .put("name", "some-other-flag")
+                    .put("enabled", otherFlag);
+            other.putArray("strategies").addObject().put("name", "default");
+        }
         return root.toString();
     }
 }
