@@ -92,7 +92,10 @@ public final class RouterMain implements Callable<Integer> {
                         },
                         "ferry-shutdown"));
         if (demoParts != null) {
-            demoParts.printWelcome(router.port(), router.adminPort());
+            demoParts.printWelcome(
+                    router.port(),
+                    router.adminPort(),
+                    loaded.config().flags().source() == dev.ferry.router.config.FlagsConfig.Source.FILE);
         }
         router.awaitShutdown();
         return 0;

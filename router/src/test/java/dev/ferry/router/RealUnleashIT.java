@@ -129,7 +129,9 @@ class RealUnleashIT {
                 assertThat(router.get(tenants.get(i), "/").body()).isEqualTo("served by new");
             }
             assertThat(router.get("listed-09999", "/").body()).isEqualTo("served by new");
-            for (String unlisted : List.of("listed-10000", "listed-0001", "LISTED-00001", "acme")) {
+            // Tenant ids are lower-cased from every source (tenant.lowercase), so case does not make another tenant.
+            assertThat(router.get("LISTED-00001", "/").body()).isEqualTo("served by new");
+            for (String unlisted : List.of("listed-10000", "listed-0001", "acme")) {
                 assertThat(router.get(unlisted, "/").body()).isEqualTo("served by legacy");
             }
         }

@@ -86,14 +86,20 @@ public final class Demo implements AutoCloseable {
         return c;
     }
 
-    public void printWelcome(int port, int adminPort) {
+    /**
+     * @param flagsFromFile whether the router reads the demo's flags file (it may have been pointed at Unleash)
+     */
+    public void printWelcome(int port, int adminPort, boolean flagsFromFile) {
+        String flags = flagsFromFile
+                ? flagsFile.toAbsolutePath() + "   (edit it: changes apply within a second)"
+                : "from Unleash (see docs/unleash.md); the demo's flags file is not used";
         System.out.printf(
                 """
 
                 Ferry demo is running.
                   proxy   http://127.0.0.1:%1$d   (legacy backend on :%3$d, new backend on :%4$d)
                   admin   http://127.0.0.1:%2$d   (/health/ready, /metrics, /routing/tenants/{id})
-                  flags   %5$s   (edit it: changes apply within a second)
+                  flags   %5$s
 
                 Try:
                   curl -H 'X-Tenant-Id: acme' http://127.0.0.1:%1$d/hello      # -> legacy
@@ -102,7 +108,7 @@ public final class Demo implements AutoCloseable {
 
                 Stop with Ctrl-C.
                 %n""",
-                port, adminPort, legacy.port(), newBackend.port(), flagsFile.toAbsolutePath());
+                port, adminPort, legacy.port(), newBackend.port(), flags);
     }
 
     @Override

@@ -483,7 +483,9 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 }
                 return;
             }
-            if (config.source() == FlagsConfig.Source.UNLEASH) {
+            // The SDK reports registration and usage-metrics failures here too; only failed fetches count.
+            String text = error.getMessage() == null ? "" : error.getMessage().toLowerCase(java.util.Locale.ROOT);
+            if (config.source() == FlagsConfig.Source.UNLEASH && text.contains("fetch toggles")) {
                 fetchErrors.increment();
             }
         }
