@@ -110,6 +110,25 @@ class RealUnleashIT {
     }
 
     @Test
+    void neverSendsATenantBackToLegacyWhenItIsDroppedFromTheListInUnleash() {
+        try (Flag flag = unleash.createFlag("flip-back")
+                        .tenantsOnNew("acme", "globex")
+                        .enable()
+                        .visibleToClients();
+                RunningRouter router = RunningRouter.startReady(config(flag))) {
+            awaitBackend(router, "acme", "new");
+
+            flag.tenantsOnNew("globex");
+
+            await().atMost(PROPAGATION_BOUND).untilAsserted(() -> assertThat(
+                            router.admin("/routing/tenants/acme").body())
+                    .contains("\"backend\":\"new\"", "\"reason\":\"flip_back_refused\""));
+            assertThat(router.get("acme", "/").body()).isEqualTo("served by new");
+            assertThat(router.metrics()).contains("ferry_routing_flip_backs_refused_total 1.0");
+        }
+    }
+
+    @Test
     void routesTenThousandExplicitlyListedTenantsToNewAndEveryoneElseToLegacy() {
         List<String> tenants = IntStream.range(0, 10_000)
                 .mapToObj(i -> "listed-%05d".formatted(i))
