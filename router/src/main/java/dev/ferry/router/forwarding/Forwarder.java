@@ -196,8 +196,9 @@ public final class Forwarder {
         if (length != null) {
             return !length.equals("0");
         }
-        if (headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true)) {
-            return true;
+        String encoding = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (encoding != null) {
+            return true; // chunked, or another coding that frames a body
         }
         HttpMethod method = in.method();
         return in.version().majorVersion() == 2
@@ -251,11 +252,13 @@ public final class Forwarder {
             }
             done = true;
             long took = breaker.getCurrentTimestamp() - start;
+            CircuitBreaker.State before = breaker.getState();
             if (policy.isFailure(status)) {
                 breaker.onError(took, breaker.getTimestampUnit(), new BackendStatusException(status));
             } else {
                 breaker.onSuccess(took, breaker.getTimestampUnit());
             }
+            BackendBreakers.logIfChanged(breaker, before);
         }
 
         void failed(Throwable error) {
@@ -264,7 +267,9 @@ public final class Forwarder {
             }
             done = true;
             if (BackendFailurePolicy.isBackendFailure(error)) {
+                CircuitBreaker.State before = breaker.getState();
                 breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), error);
+                BackendBreakers.logIfChanged(breaker, before);
             } else {
                 breaker.releasePermission();
             }

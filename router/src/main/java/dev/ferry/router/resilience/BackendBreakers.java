@@ -71,6 +71,14 @@ public final class BackendBreakers {
         return failurePolicy;
     }
 
+    /** Logs a state change of a backend's breaker, seen by the call that recorded its outcome. */
+    public static void logIfChanged(CircuitBreaker breaker, CircuitBreaker.State before) {
+        CircuitBreaker.State after = breaker.getState();
+        if (after != before) {
+            LOG.warn("Circuit breaker of backend {}: {} -> {}", breaker.getName(), before, after);
+        }
+    }
+
     /** The {@code Retry-After} an open breaker answers with: its whole wait, rounded up to seconds. */
     public long retryAfterSeconds() {
         return retryAfterSeconds;
