@@ -35,7 +35,7 @@ final class DemoRouter implements AutoCloseable {
     }
 
     /** Starts the router and waits until it is ready (flag state loaded). */
-    static DemoRouter start(Path dir) throws IOException {
+    static DemoRouter start(Path dir) throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("ferry.routerJar", "../router/target/ferry-router.jar"))
                 .toAbsolutePath()
                 .normalize();
@@ -87,9 +87,9 @@ final class DemoRouter implements AutoCloseable {
                             + " (expected: 200); the router's log:\n" + router.log());
                 }
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             router.close();
-            throw e instanceof InterruptedException ? new IllegalStateException(e) : (RuntimeException) e;
+            throw e;
         }
         return router;
     }

@@ -30,7 +30,7 @@ class GatlingSmokeIT {
     private static DemoRouter router;
 
     @BeforeAll
-    static void startTheDemoRouter() throws IOException {
+    static void startTheDemoRouter() throws IOException, InterruptedException {
         router = DemoRouter.start(dir);
     }
 
