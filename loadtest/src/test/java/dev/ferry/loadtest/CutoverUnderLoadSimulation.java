@@ -129,8 +129,9 @@ public final class CutoverUnderLoadSimulation extends Simulation {
     private static String required(String name) {
         String value = Settings.text(name, "");
         if (value.isEmpty()) {
-            throw new IllegalArgumentException(name + ": empty (expected: the flags file the router reads, such as"
-                    + " -D" + name + "=ferry-demo/flags.json for the demo)");
+            throw new IllegalArgumentException(
+                    name + ": empty (expected: the absolute path of the flags file the router" + " reads, such as -D"
+                            + name + "=$PWD/ferry-demo/flags.json where the demo runs)");
         }
         return value;
     }
