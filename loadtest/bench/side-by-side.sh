@@ -158,6 +158,29 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
+# --- fixed-rate latency (open model: Gatling's constant arrival rate), the same traffic to nginx and to Ferry ---
+FIXED_RATES=${FIXED_RATES:-"2000 10000"}
+FIXED_SECONDS=${FIXED_SECONDS:-30}
+: > "$OUT/fixed.txt"
+if [ -n "$FIXED_RATES" ]; then
+  ./mvnw -q -B -pl loadtest test-compile >/dev/null
+  for rate in $FIXED_RATES; do
+    for target in nginx ferry; do
+      port=$NGINX_PORT; [ "$target" = ferry ] && port=$FERRY_PORT
+      echo "fixed rate: $target at $rate req/s for $FIXED_SECONDS s (after a 10 s ramp)"
+      taskset -c "$LOAD_CORE" ./mvnw -B -pl loadtest gatling:test \
+        -Dgatling.simulationClass=dev.ferry.loadtest.SteadyTenantMixSimulation \
+        -Dferry.baseUrl="http://127.0.0.1:$port" -Drate="$rate" -Dramp=10 -Dduration="$FIXED_SECONDS" \
+        -DpostPercent=0 -Dtenants=1000 -Dp99Millis=10000 > "$OUT/fixed-$target-$rate.txt" 2>&1 || true
+      awk -F'|' -v t="$target" -v r="$rate" '
+        function v(x) { gsub(/[ ,]/, "", x); return x }
+        /> request count/ {n=v($2)} /50th percentile/ {p50=v($2)} /95th percentile/ {p95=v($2)}
+        /99th percentile/ {p99=v($2)} /max response time/ {max=v($2)}
+        END {print t, r, n, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" >> "$OUT/fixed.txt"
+    done
+  done
+fi
+
 CLK_TCK=$(getconf CLK_TCK)
 python3 - "$OUT/runs.txt" "$CLK_TCK" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" <<'PY' | tee "$OUT/summary.md"
 import sys, statistics, collections
@@ -191,5 +214,17 @@ for (method, conns) in sorted({(m, c) for (m, c, _) in rows}):
         print(f"| {method.upper()} {conns} conns | {target} | {a['rps']:,.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {a['p999']:.2f} "
               f"| {a['errors']} | {cpu} | {a['rss'] if target != 'direct' else ''} | {vs_direct} | {vs_nginx} | {cpu_vs} |")
 PY
+if [ -s "$OUT/fixed.txt" ]; then
+  {
+    echo
+    echo "Fixed rate (open model, Gatling on the load core, GET, 1,000 Zipf-skewed tenants; ms):"
+    echo
+    echo "| rate | target | requests | p50 | p95 | p99 | max |"
+    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    while read -r target rate n p50 p95 p99 max; do
+      echo "| $rate req/s | $target | $n | $p50 | $p95 | $p99 | $max |"
+    done < "$OUT/fixed.txt"
+  } | tee -a "$OUT/summary.md"
+fi
 echo
 echo "Raw output and this summary: $OUT"
