@@ -174,8 +174,8 @@ if [ -n "$FIXED_RATES" ]; then
         -DpostPercent=0 -Dtenants=1000 -Dp99Millis=10000 > "$OUT/fixed-$target-$rate.txt" 2>&1 || true
       awk -F'|' -v t="$target" -v r="$rate" '
         function v(x) { gsub(/[ ,]/, "", x); return x }
-        /> request count/ {n=v($2)} /50th percentile/ {p50=v($2)} /95th percentile/ {p95=v($2)}
-        /99th percentile/ {p99=v($2)} /max response time/ {max=v($2)}
+        /^> request count/ {n=v($2)} /^> response time 50th/ {p50=v($2)} /^> response time 95th/ {p95=v($2)}
+        /^> response time 99th/ {p99=v($2)} /^> max response time/ {max=v($2)}
         END {print t, r, n, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" >> "$OUT/fixed.txt"
     done
   done
