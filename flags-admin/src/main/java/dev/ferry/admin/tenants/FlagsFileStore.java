@@ -25,6 +25,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The routing flag in a local client-features file (the demo's {@code ferry-demo/flags.json}, the router's {@code
@@ -41,6 +44,8 @@ public final class FlagsFileStore implements MigrationStore {
     private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter()
             .withObjectIndenter(new DefaultIndenter("  ", "\n"))
             .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
+
+    private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
 
     private final Path file;
     private final String flag;
@@ -87,6 +92,18 @@ public final class FlagsFileStore implements MigrationStore {
 
     @Override
     public String write(Snapshot base, Migration next, HistoryEntry entry, Progress progress) {
+        // A file lock is held for the whole JVM (a second one from the same JVM throws): threads queue here first
+        ReentrantLock inProcess =
+                IN_PROCESS.computeIfAbsent(lock.toAbsolutePath().normalize(), p -> new ReentrantLock());
+        inProcess.lock();
+        try {
+            return writeLocked(base, next, entry, progress);
+        } finally {
+            inProcess.unlock();
+        }
+    }
+
+    private String writeLocked(Snapshot base, Migration next, HistoryEntry entry, Progress progress) {
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock held = channel.lock()) {
             String current = readText();

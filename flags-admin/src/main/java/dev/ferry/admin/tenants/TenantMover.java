@@ -98,6 +98,7 @@ public final class TenantMover {
                 progress.done();
                 return plan;
             }
+            progress.step("writing: " + plan.operation(), 0, 0);
             try {
                 Stamp stamp = new Stamp(operator.name(), now, operator.reason());
                 String revision = store.write(snapshot, plan.after(), HistoryEntry.of(plan, stamp), progress);
@@ -111,7 +112,7 @@ public final class TenantMover {
             }
         }
         progress.done();
-        throw new ConflictException("the flag changed under this change " + attempts + " times in a row ("
+        throw new ConflictException("the flag changed under this change " + Text.count(attempts, "time") + " in a row ("
                 + last.getMessage() + "); "
                 + (written == null ? "nothing of it was written over the other changes" : "part of it may be written")
                 + ". Look at 'status' and 'history', then run it again");
@@ -125,6 +126,11 @@ public final class TenantMover {
                     + "\n(expected: the rules of docs/flag-model.md; change those in Unleash or the flags file)");
         }
         Migration after = change.apply(before, now);
+        if (after.enabled() && withoutRules(after) && !withoutRules(before)) {
+            throw new BadInputException("this change would leave flag " + before.flag() + " without rules, and Unleash"
+                    + " sends every tenant to new when a flag is on without strategies (expected: a change that keeps a"
+                    + " rule; pin a tenant first, or turn the flag off in Unleash)");
+        }
         String operation = change.describe() + (operator.breakGlass() ? " --break-glass" : "");
         List<String> notes = new ArrayList<>();
         Plan first = Plan.of(operation, before, after, change.tenants(), now, operator.breakGlass(), notes);
@@ -146,6 +152,10 @@ public final class TenantMover {
         }
         after = stamped(before, after, new Stamp(operator.name(), now, operator.reason()));
         return Plan.of(operation, before, after, change.tenants(), now, operator.breakGlass(), notes);
+    }
+
+    private static boolean withoutRules(Migration m) {
+        return m.rules().stream().allMatch(Rule::disabled);
     }
 
     /** Every rule the change touches says who changed it, when and why; a moved-back rule keeps its reason. */

@@ -57,13 +57,15 @@ final class EventReplay {
             }
             Instant at = Instant.parse(event.path("createdAt").asText());
             String user = event.path("createdBy").asText("unknown");
-            ObjectNode written = event.path("data").isObject() ? (ObjectNode) event.get("data") : null;
-            Rule stamped = written == null || !written.has("parameters") ? null : Strategies.read(written, 0);
-            Instant stamp = stamped == null ? null : stamped.stamp().at();
+            Rule stamped = stamped(event, at);
+            String stamp = stamped == null
+                    ? null
+                    : stamped.stamp().by() + "@" + stamped.stamp().at();
+            // An operation's events carry its stamp, or none (a new order, a removal); a stamp starts a new entry
             boolean joins = group != null
                     && group.user.equals(user)
                     && Duration.between(group.last, at).compareTo(SAME_OPERATION) <= 0
-                    && (stamp == null || group.stamp == null || stamp.equals(group.stamp));
+                    && (stamp == null || stamp.equals(group.stamp));
             if (!joins) {
                 if (group != null) {
                     group.entry().ifPresent(entries::add);
@@ -77,6 +79,20 @@ final class EventReplay {
             group.entry().ifPresent(entries::add);
         }
         return entries;
+    }
+
+    /** The rule an event wrote, when flags-admin stamped it with this very event (an older stamp is not this one's). */
+    private static Rule stamped(JsonNode event, Instant at) {
+        JsonNode data = event.path("data");
+        if (!data.isObject() || !data.has("parameters")) {
+            return null;
+        }
+        Rule rule = Strategies.read(data, 0);
+        Instant stamp = rule.stamp().at();
+        if (stamp == null || Duration.between(stamp, at).abs().compareTo(STAMP_SKEW) > 0) {
+            return null;
+        }
+        return rule;
     }
 
     /** @return whether the event changed the flag in this environment */
@@ -133,7 +149,7 @@ final class EventReplay {
         private final String user;
         private Migration after;
         private Instant last;
-        private Instant stamp;
+        private String stamp;
         private Rule stamped;
         private long lastId;
 
@@ -147,10 +163,8 @@ final class EventReplay {
         void add(JsonNode event, Instant at, Rule rule) {
             last = at;
             lastId = event.path("id").asLong();
-            if (rule != null
-                    && rule.stamp().at() != null
-                    && Duration.between(rule.stamp().at(), at).abs().compareTo(STAMP_SKEW) <= 0) {
-                stamp = rule.stamp().at();
+            if (rule != null) {
+                stamp = rule.stamp().by() + "@" + rule.stamp().at();
                 stamped = rule;
             }
         }
