@@ -121,6 +121,9 @@ public final class FlagsAdmin implements Callable<Integer> {
             description = "show a progress line on stderr (default: when stderr is a terminal)")
     Boolean progress;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final Clock clock;
 
     public FlagsAdmin(Clock clock) {
@@ -156,7 +159,10 @@ public final class FlagsAdmin implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.err);
+        spec.commandLine()
+                .getErr()
+                .println("flags-admin: name a command (status, show, move, wave, pin, remove, history,"
+                        + " plan); --help lists them");
         return ExitCode.BAD_INPUT;
     }
 
@@ -167,9 +173,12 @@ public final class FlagsAdmin implements Callable<Integer> {
                     + " write nothing. Exit code 1 when the change would be refused.",
             mixinStandardHelpOptions = true)
     static final class PlanCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() {
-            System.err.println("flags-admin plan: name a change (move, wave, pin, remove)");
+            spec.commandLine().getErr().println("flags-admin plan: name a change (move, wave, pin, remove)");
             return ExitCode.BAD_INPUT;
         }
     }

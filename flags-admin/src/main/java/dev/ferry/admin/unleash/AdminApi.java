@@ -94,7 +94,8 @@ public final class AdminApi {
         }
         if (response.statusCode() == 403) {
             throw new StoreUnavailableException("Unleash at " + base + " does not let this token " + method + " " + path
-                    + " (403 Forbidden; expected: an Admin API token with access to the project)");
+                    + " (403 Forbidden; expected: an Admin API token with access to the project, such as"
+                    + " *:*.unleash-insecure-admin-api-token; a client token cannot use the Admin API)");
         }
         return new Answer(response.statusCode(), response.body());
     }

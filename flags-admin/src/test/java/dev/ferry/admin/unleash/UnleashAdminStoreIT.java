@@ -33,7 +33,7 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
     /** Only two operators writing at the same moment need the settle; the others get it short. */
     static final Duration SETTLE = Duration.ofMillis(50);
 
-    private final TestUnleash unleash = TestUnleash.running();
+    private final RunningUnleash unleash = RunningUnleash.running();
     private final List<String> flags = new ArrayList<>();
     private String flag;
 
@@ -46,13 +46,13 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
 
     @Override
     protected MigrationStore anotherOperatorsStore() {
-        return new UnleashAdminStore(unleash.admin(), TestUnleash.PROJECT, TestUnleash.ENVIRONMENT, flag, SETTLE);
+        return new UnleashAdminStore(unleash.admin(), RunningUnleash.PROJECT, RunningUnleash.ENVIRONMENT, flag, SETTLE);
     }
 
     /** Two writers racing: the command line's settle, longer than two PATCHes racing on loopback take. */
     @Override
     protected MigrationStore racingStore() {
-        return new UnleashAdminStore(unleash.admin(), TestUnleash.PROJECT, TestUnleash.ENVIRONMENT, flag);
+        return new UnleashAdminStore(unleash.admin(), RunningUnleash.PROJECT, RunningUnleash.ENVIRONMENT, flag);
     }
 
     @Override
@@ -141,7 +141,10 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
     @Test
     void saysWhenUnleashRefusesTheToken() {
         MigrationStore wrong = new UnleashAdminStore(
-                new AdminApi(unleash.base(), "*:*.not-a-token"), TestUnleash.PROJECT, TestUnleash.ENVIRONMENT, flag);
+                new AdminApi(unleash.base(), "*:*.not-a-token"),
+                RunningUnleash.PROJECT,
+                RunningUnleash.ENVIRONMENT,
+                flag);
 
         assertThatThrownBy(wrong::read)
                 .isInstanceOf(StoreUnavailableException.class)
@@ -155,9 +158,9 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
             closed = socket.getLocalPort();
         }
         MigrationStore nowhere = new UnleashAdminStore(
-                new AdminApi(URI.create("http://127.0.0.1:" + closed), TestUnleash.ADMIN_TOKEN),
-                TestUnleash.PROJECT,
-                TestUnleash.ENVIRONMENT,
+                new AdminApi(URI.create("http://127.0.0.1:" + closed), RunningUnleash.ADMIN_TOKEN),
+                RunningUnleash.PROJECT,
+                RunningUnleash.ENVIRONMENT,
                 flag);
 
         assertThatThrownBy(nowhere::read)
@@ -167,8 +170,8 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
 
     @Test
     void namesAFlagThatDoesNotExist() {
-        MigrationStore missing =
-                new UnleashAdminStore(unleash.admin(), TestUnleash.PROJECT, TestUnleash.ENVIRONMENT, flag + "-missing");
+        MigrationStore missing = new UnleashAdminStore(
+                unleash.admin(), RunningUnleash.PROJECT, RunningUnleash.ENVIRONMENT, flag + "-missing");
 
         assertThatThrownBy(missing::read)
                 .isInstanceOf(BadInputException.class)

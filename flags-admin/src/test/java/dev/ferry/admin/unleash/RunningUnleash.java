@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * unique names (never reused: 8.2.0 crashed when a name was archived, deleted and created again), the client API the
  * router polls, and the playground that evaluates on the server.
  */
-public final class TestUnleash {
+public final class RunningUnleash {
     public static final String ADMIN_TOKEN = "*:*.unleash-insecure-admin-api-token";
     public static final String CLIENT_TOKEN = "default:development.unleash-insecure-client-api-token";
     public static final String PROJECT = "default";
@@ -34,16 +34,16 @@ public final class TestUnleash {
 
     private final URI base;
 
-    private TestUnleash(URI base) {
+    private RunningUnleash(URI base) {
         this.base = base;
     }
 
     /**
      * @throws IllegalStateException naming the command that starts it, when no healthy server answers
      */
-    public static TestUnleash running() {
-        TestUnleash unleash =
-                new TestUnleash(URI.create("http://127.0.0.1:" + System.getenv().getOrDefault("UNLEASH_PORT", "4242")));
+    public static RunningUnleash running() {
+        RunningUnleash unleash = new RunningUnleash(
+                URI.create("http://127.0.0.1:" + System.getenv().getOrDefault("UNLEASH_PORT", "4242")));
         try {
             HttpResponse<String> health = HTTP.send(
                     HttpRequest.newBuilder(unleash.base.resolve("/health")).build(),
