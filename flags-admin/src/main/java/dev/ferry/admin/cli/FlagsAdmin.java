@@ -50,7 +50,7 @@ import picocli.CommandLine.ScopeType;
                     + " unknown FERRY_ variables).",
             "Examples:",
             "  flags-admin --file ferry-demo/flags.json plan move acme --to new",
-            "  flags-admin --unleash http://127.0.0.1:4242 --token '*:*.unleash-insecure-admin-api-token' status",
+            "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" status",
             "See docs/flags-admin.md."
         })
 public final class FlagsAdmin implements Callable<Integer> {

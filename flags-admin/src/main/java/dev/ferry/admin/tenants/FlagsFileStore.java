@@ -104,33 +104,45 @@ public final class FlagsFileStore implements MigrationStore {
     }
 
     private String writeLocked(Snapshot base, Migration next, HistoryEntry entry, Progress progress) {
-        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock held = channel.lock()) {
-            String current = readText();
-            if (!digest(current).equals(base.digest())) {
-                throw new ConflictException(describe() + " changed since it was read (another operator or an editor"
-                        + " saved it); nothing was written");
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held = channel.lock();
+            try {
+                return compareAndWrite(base, next, entry, progress);
+            } finally {
+                held.release();
             }
-            JsonNode root = parse(current);
-            ArrayNode strategies = JSON.createArrayNode();
-            for (int i = 0; i < next.rules().size(); i++) {
-                progress.step("writing " + file.getFileName(), i, next.rules().size());
-                strategies.add(Strategies.write(next.rules().get(i)));
-            }
-            feature(root).set("strategies", strategies);
-            String text = PRETTY.writeValueAsString(root) + "\n";
-            replace(text);
-            String revision = "sha256:" + digest(text).substring(0, 12);
-            Files.writeString(
-                    audit,
-                    entry.withRevision(revision).toJson().toString() + "\n",
-                    StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            return revision;
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private String compareAndWrite(Snapshot base, Migration next, HistoryEntry entry, Progress progress)
+            throws IOException {
+        String current = readText();
+        if (!digest(current).equals(base.digest())) {
+            throw new ConflictException(describe() + " changed since it was read (another operator or an editor"
+                    + " saved it); nothing was written");
+        }
+        JsonNode root = parse(current);
+        ArrayNode strategies = JSON.createArrayNode();
+        for (int i = 0; i < next.rules().size(); i++) {
+            progress.step("writing " + file.getFileName(), i, next.rules().size());
+            strategies.add(Strategies.write(next.rules().get(i)));
+        }
+        feature(root).set("strategies", strategies);
+        String text = PRETTY.writeValueAsString(root) + "\n";
+        replace(text);
+        String revision = "sha256:" + digest(text).substring(0, 12);
+        if (entry == null) {
+            return revision;
+        }
+        Files.writeString(
+                audit,
+                entry.withRevision(revision).toJson().toString() + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        return revision;
     }
 
     /** A temporary file beside it, then one atomic rename: readers see the old file or the new one, never half. */

@@ -36,23 +36,20 @@ public final class WaveHash {
             h = h * 5 + 0xe6546b64;
         }
         int tail = blocks * 4;
-        int k = 0;
-        switch (data.length & 3) {
-            case 3:
+        int remaining = data.length & 3;
+        if (remaining > 0) {
+            int k = 0;
+            if (remaining == 3) {
                 k ^= (data[tail + 2] & 0xff) << 16;
-            // fall through
-            case 2:
+            }
+            if (remaining >= 2) {
                 k ^= (data[tail + 1] & 0xff) << 8;
-            // fall through
-            case 1:
-                k ^= data[tail] & 0xff;
-                k *= c1;
-                k = Integer.rotateLeft(k, 15);
-                k *= c2;
-                h ^= k;
-                break;
-            default:
-                break;
+            }
+            k ^= data[tail] & 0xff;
+            k *= c1;
+            k = Integer.rotateLeft(k, 15);
+            k *= c2;
+            h ^= k;
         }
         h ^= data.length;
         h ^= h >>> 16;

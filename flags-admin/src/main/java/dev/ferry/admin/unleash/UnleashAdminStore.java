@@ -14,6 +14,7 @@ import dev.ferry.admin.tenants.Progress;
 import dev.ferry.admin.tenants.Rule;
 import dev.ferry.admin.tenants.StoreUnavailableException;
 import dev.ferry.admin.tenants.Strategies;
+import dev.ferry.admin.tenants.Text;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -261,9 +262,7 @@ public final class UnleashAdminStore implements MigrationStore {
     }
 
     private static String sizeOf(Rule rule) {
-        return rule.tenants() == null
-                ? ""
-                : " (" + String.format("%,d", rule.tenants().size()) + " tenants)";
+        return rule.tenants() == null ? "" : " (" + Text.count(rule.tenants().size(), "tenant") + ")";
     }
 
     @Override
