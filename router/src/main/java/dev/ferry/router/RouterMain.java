@@ -50,7 +50,13 @@ public final class RouterMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RouterMain()).execute(args));
+        int code = new CommandLine(new RouterMain()).execute(args);
+        // The console appender is asynchronous: drain it before exiting, or the last lines (the effective
+        // configuration of --check, why start-up failed) can be lost with the JVM
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+            logging.stop();
+        }
+        System.exit(code);
     }
 
     @Override
