@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:stopped cleanly", "1:could not start (see the log)", "2:bad arguments or configuration"})
 public final class RouterMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RouterMain.class);
+    /** Whether the router started and a shutdown hook owns the end of the log. */
+    private static volatile boolean serving;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (see README).")
     private Path config;
@@ -50,7 +52,21 @@ public final class RouterMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RouterMain()).execute(args));
+        int code = new CommandLine(new RouterMain()).execute(args);
+        if (!serving) {
+            drainLog(); // once serving, the shutdown hook drains it, after its last line
+        }
+        System.exit(code);
+    }
+
+    /**
+     * The console appender is asynchronous: drain it before the JVM exits, or the last lines (the effective
+     * configuration of --check, why start-up failed, "Ferry stopped") can be lost with it.
+     */
+    private static void drainLog() {
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+            logging.stop();
+        }
     }
 
     @Override
@@ -89,8 +105,10 @@ public final class RouterMain implements Callable<Integer> {
                             if (demoParts != null) {
                                 demoParts.close();
                             }
+                            drainLog();
                         },
                         "ferry-shutdown"));
+        serving = true;
         if (demoParts != null) {
             demoParts.printWelcome(
                     router.port(),

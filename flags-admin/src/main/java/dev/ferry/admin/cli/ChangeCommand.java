@@ -1,0 +1,45 @@
+package dev.ferry.admin.cli;
+
+import dev.ferry.admin.tenants.Change;
+import dev.ferry.admin.tenants.Operator;
+import dev.ferry.admin.tenants.Plan;
+import dev.ferry.admin.tenants.TenantMover;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** A change: planned, checked by the one-way guard, then written (or, under {@code plan}, only shown). */
+abstract class ChangeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "why, kept in the rules and the history")
+    String reason;
+
+    @Option(
+            names = "--break-glass",
+            description = "override the one-way guard and send tenants back to legacy deliberately (needs --reason);"
+                    + " they are written to the moved-back rule, the marker the router needs")
+    boolean breakGlass;
+
+    private final FlagsAdmin root;
+    private final boolean dryRun;
+
+    ChangeCommand(FlagsAdmin root, boolean dryRun) {
+        this.root = root;
+        this.dryRun = dryRun;
+    }
+
+    abstract Change change();
+
+    @Override
+    public Integer call() {
+        Change change = change();
+        Operator operator = new Operator(root.by, reason, breakGlass);
+        TenantMover mover = root.mover(spec);
+        Plan plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator);
+        root.output(spec).plan(plan, dryRun);
+        return plan.refused() ? ExitCode.REFUSED : ExitCode.OK;
+    }
+}

@@ -1,0 +1,383 @@
+package dev.ferry.admin.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.tenants.HistoryEntry;
+import dev.ferry.admin.tenants.Migration;
+import dev.ferry.admin.tenants.OneWayGuard;
+import dev.ferry.admin.tenants.Placement;
+import dev.ferry.admin.tenants.Plan;
+import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.Status;
+import dev.ferry.admin.tenants.TenantMover;
+import dev.ferry.admin.tenants.Text;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Tables and sentences for people; with {@code --json}, one JSON document on stdout for machines. */
+final class Output {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Names per line when a list of tenants is wrapped. */
+    private static final int WRAP = 100;
+
+    private final PrintWriter out;
+    private final boolean json;
+
+    Output(PrintWriter out, boolean json) {
+        this.out = out;
+        this.json = json;
+    }
+
+    static String error(String message, int exitCode) {
+        return JSON.createObjectNode()
+                .put("error", message)
+                .put("exitCode", exitCode)
+                .toString();
+    }
+
+    // ---------------------------------------------------------------- status
+
+    void status(Status status) {
+        Migration m = status.migration();
+        if (json) {
+            ObjectNode o = header(m, status.source());
+            ArrayNode rules = o.putArray("rules");
+            for (Status.RuleStatus r : status.rules()) {
+                rules.add(rule(r.rule()).put("position", r.position()).put("decides", r.decides()));
+            }
+            o.put("listedOnNew", status.listedOnNew()).put("listedOnLegacy", status.listedOnLegacy());
+            print(o);
+            return;
+        }
+        out.println("Flag " + m.flag() + " in " + status.source() + ": "
+                + (m.enabled() ? "on" : "OFF (every tenant on" + " legacy)") + ", revision " + m.revision());
+        if (m.rules().isEmpty()) {
+            out.println(
+                    m.enabled()
+                            ? "No rules: an enabled flag without rules sends EVERY tenant to new."
+                            : "No rules yet: every tenant is on legacy.");
+            flush();
+            return;
+        }
+        Table table = new Table("#", "RULE", "KIND", "BACKEND", "DECIDES", "MATCHES");
+        for (Status.RuleStatus r : status.rules()) {
+            Rule rule = r.rule();
+            table.row(
+                    r.position(),
+                    rule.name(),
+                    rule.kind().label() + (rule.disabled() ? " (disabled)" : ""),
+                    rule.backend().tag(),
+                    rule.tenants() == null ? "-" : r.decides(),
+                    matches(rule));
+        }
+        table.print(out, "");
+        out.println();
+        out.println("Listed tenants: " + (status.listedOnNew() + status.listedOnLegacy()) + " (on new "
+                + status.listedOnNew() + ", on legacy " + status.listedOnLegacy() + "). DECIDES counts the listed"
+                + " tenants a rule decides now; tenants no rule matches stay on legacy.");
+        for (String problem : m.unsupported()) {
+            out.println("Cannot evaluate " + problem);
+        }
+        flush();
+    }
+
+    private static String matches(Rule rule) {
+        List<String> parts = new ArrayList<>();
+        if (rule.tenants() != null) {
+            parts.add(Text.count(rule.tenants().size(), "tenant") + ": " + Text.names(rule.tenants(), 5));
+        }
+        if (rule.percent() < 100 || rule.tenants() == null) {
+            parts.add(rule.percent() + " % of tenants"
+                    + (rule.percent() < 100 ? " (groupId " + rule.groupId() + ")" : ""));
+        }
+        if (rule.startsAt() != null) {
+            parts.add("from " + rule.startsAt());
+        }
+        if (rule.stamp().by() != null) {
+            parts.add("last changed by " + rule.stamp().by()
+                    + (rule.stamp().at() == null ? "" : " at " + rule.stamp().at())
+                    + (rule.stamp().reason() == null ? "" : ": " + rule.stamp().reason()));
+        }
+        return String.join("; ", parts);
+    }
+
+    // ---------------------------------------------------------------- show
+
+    void show(TenantMover.Explanation e) {
+        Placement now = e.now();
+        Placement later = e.later();
+        boolean changesLater = later.backend() != now.backend();
+        if (json) {
+            ObjectNode o = header(e.migration(), e.source());
+            o.put("tenant", e.tenant())
+                    .put("backend", now.backend().tag())
+                    .put("rule", now.ruleName())
+                    .put("deliberate", now.deliberate())
+                    .put("why", now.why());
+            if (changesLater) {
+                o.putObject("later")
+                        .put("backend", later.backend().tag())
+                        .put("rule", later.ruleName())
+                        .put(
+                                "at",
+                                later.rule() == null || later.rule().startsAt() == null
+                                        ? null
+                                        : later.rule().startsAt().toString());
+            }
+            o.set("since", e.since() == null ? null : e.since().toJson());
+            print(o);
+            return;
+        }
+        out.println(e.tenant() + " → " + now.backend().tag());
+        Table t = new Table("", "");
+        t.row(
+                "rule:",
+                now.rule() == null
+                        ? "(none)"
+                        : now.ruleName() + " (#" + (position(e.migration(), now.rule())) + ", "
+                                + now.rule().kind().label() + ")");
+        t.row("why:", now.why());
+        if (e.since() != null) {
+            HistoryEntry s = e.since();
+            t.row("since:", s.at() + " by " + s.by() + (s.reason() == null ? "" : " (reason: " + s.reason() + ")"));
+            t.row("change:", s.operation());
+        } else {
+            t.row(
+                    "since:",
+                    now.backend().tag().equals("legacy")
+                            ? "always: the history records no move of this tenant"
+                            : "the history records no move of this tenant to new");
+        }
+        if (changesLater) {
+            t.row(
+                    "later:",
+                    "→ " + later.describe()
+                            + (later.rule() != null && later.rule().startsAt() != null
+                                    ? " at " + later.rule().startsAt()
+                                    : ""));
+        }
+        t.row(
+                "flag:",
+                e.migration().flag() + " in " + e.source() + ", revision "
+                        + e.migration().revision());
+        t.print(out, "  ");
+        flush();
+    }
+
+    private static int position(Migration m, Rule rule) {
+        return m.rules().indexOf(rule) + 1;
+    }
+
+    // ---------------------------------------------------------------- plan
+
+    void plan(Plan plan, boolean dryRun) {
+        boolean written = !dryRun && !plan.refused() && plan.writes();
+        if (json) {
+            ObjectNode o = header(plan.before(), null);
+            o.put("operation", plan.operation())
+                    .put("dryRun", dryRun)
+                    .put("refused", plan.refused())
+                    .put("breakGlass", plan.breakGlass())
+                    .put("written", written)
+                    .put("revisionAfter", plan.revision());
+            ArrayNode moves = o.putArray("moves");
+            plan.moves().forEach(m -> moves.add(HistoryEntry.moveJson(m)));
+            ArrayNode scheduled = o.putArray("scheduled");
+            plan.scheduled().forEach(m -> scheduled.add(HistoryEntry.moveJson(m)));
+            ArrayNode rules = o.putArray("rules");
+            for (Plan.RuleChange r : plan.rules()) {
+                rules.addObject()
+                        .put("rule", r.rule())
+                        .put("kind", r.kind())
+                        .put("change", r.change())
+                        .put("description", r.description());
+            }
+            ArrayNode refusals = o.putArray("refusals");
+            for (Plan.Refusal r : plan.refusals()) {
+                ObjectNode ro =
+                        refusals.addObject().put("kind", r.kind().name()).put("message", r.message());
+                ArrayNode ts = ro.putArray("tenants");
+                r.tenants().forEach(ts::add);
+            }
+            if (!plan.refusals().isEmpty()) {
+                o.put("why", OneWayGuard.WHY);
+            }
+            ArrayNode notes = o.putArray("notes");
+            plan.notes().forEach(notes::add);
+            print(o);
+            return;
+        }
+        out.println((dryRun ? "Plan: " : "Change: ") + plan.operation());
+        out.println("Flag " + plan.before().flag() + ", revision "
+                + plan.before().revision() + (plan.before().enabled() ? "" : " (flag OFF)"));
+        if (plan.refused()) {
+            out.println();
+            out.println("REFUSED by the one-way guard:");
+            plan.refusals().forEach(r -> out.println("  - " + r.message()));
+            out.println();
+            out.println(wrap(OneWayGuard.WHY, ""));
+            out.println();
+            out.println("Nothing was written.");
+            flush();
+            return;
+        }
+        if (!plan.refusals().isEmpty()) {
+            out.println();
+            out.println("The one-way guard objected; overridden with --break-glass:");
+            plan.refusals().forEach(r -> out.println("  - " + r.message()));
+        }
+        out.println();
+        moves("Tenants that move now", plan.moves());
+        moves("Tenants that move later, when their rule starts", plan.scheduled());
+        if (plan.moves().isEmpty() && plan.scheduled().isEmpty()) {
+            out.println("No tenant changes backend.");
+        }
+        if (!plan.rules().isEmpty()) {
+            out.println();
+            out.println("Rules:");
+            Table t = new Table("", "", "");
+            plan.rules().forEach(r -> t.row(r.rule(), r.change(), r.description()));
+            t.print(out, "  ");
+        }
+        if (!plan.notes().isEmpty()) {
+            out.println();
+            plan.notes().forEach(n -> out.println(wrap("Note: " + n, "  ")));
+        }
+        out.println();
+        if (!plan.writes()) {
+            out.println("Nothing to write: the flag already says this.");
+        } else if (dryRun) {
+            out.println("Dry run: nothing was written. Run the same command without 'plan' to write it.");
+        } else {
+            out.println("Written: revision " + plan.revision() + ".");
+        }
+        flush();
+    }
+
+    /** Moves grouped by where from and where to, every tenant named. */
+    private void moves(String title, List<Plan.Move> moves) {
+        if (moves.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (Plan.Move m : moves) {
+            String key = m.from().tag() + " (" + (m.fromRule() == null ? "no rule" : m.fromRule()) + ") → "
+                    + m.to().tag() + " (" + (m.toRule() == null ? "no rule" : m.toRule()) + ")"
+                    + (m.at() == null ? "" : " at " + m.at());
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(m.tenant());
+        }
+        out.println(title + " (" + String.format("%,d", moves.size()) + "):");
+        groups.forEach((key, tenants) -> {
+            out.println("  " + key + ", " + Text.count(tenants.size(), "tenant") + ":");
+            out.println(wrap(String.join(", ", tenants), "    "));
+        });
+    }
+
+    // ---------------------------------------------------------------- history
+
+    void history(List<HistoryEntry> entries) {
+        if (json) {
+            ArrayNode a = JSON.createArrayNode();
+            entries.forEach(e -> a.add(e.toJson()));
+            print(a);
+            return;
+        }
+        if (entries.isEmpty()) {
+            out.println("No changes recorded.");
+        }
+        for (HistoryEntry e : entries) {
+            out.println(e.at() + "  " + e.by() + (e.revision() == null ? "" : "  (" + e.revision() + ")"));
+            if (e.operation() != null && !e.operation().isEmpty()) {
+                out.println(wrap(e.operation(), "  "));
+            }
+            if (e.reason() != null) {
+                out.println("  reason: " + e.reason());
+            }
+            moves(e.moves());
+            out.println();
+        }
+        flush();
+    }
+
+    private void moves(List<Plan.Move> moves) {
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (Plan.Move m : moves) {
+            String key = m.from().tag() + " → " + m.to().tag() + " (" + (m.toRule() == null ? "no rule" : m.toRule())
+                    + ")" + (m.at() == null ? "" : " at " + m.at());
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(m.tenant());
+        }
+        groups.forEach((key, tenants) -> out.println(wrap(key + ": " + String.join(", ", tenants), "  ")));
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private static ObjectNode header(Migration m, String source) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("flag", m.flag());
+        if (source != null) {
+            o.put("source", source);
+        }
+        o.put("revision", m.revision()).put("enabled", m.enabled());
+        return o;
+    }
+
+    private static ObjectNode rule(Rule r) {
+        ObjectNode o = JSON.createObjectNode()
+                .put("name", r.name())
+                .put("kind", r.kind().label())
+                .put("backend", r.backend().tag())
+                .put("deliberate", r.deliberate())
+                .put("percent", r.percent())
+                .put("groupId", r.groupId())
+                .put("startsAt", time(r.startsAt()))
+                .put("disabled", r.disabled())
+                .put("by", r.stamp().by())
+                .put("at", time(r.stamp().at()))
+                .put("reason", r.stamp().reason());
+        if (r.tenants() == null) {
+            o.putNull("tenants");
+        } else {
+            ArrayNode ts = o.putArray("tenants");
+            r.tenants().forEach(ts::add);
+        }
+        return o;
+    }
+
+    private static String time(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    private void print(Object node) {
+        try {
+            out.println(JSON.writeValueAsString(node));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+        flush();
+    }
+
+    private void flush() {
+        out.flush();
+    }
+
+    /** Wraps text at about {@value #WRAP} characters, each line indented. */
+    static String wrap(String text, String indent) {
+        StringBuilder all = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + word.length() + 1 > WRAP) {
+                all.append(line.toString().stripTrailing()).append('\n');
+                line = new StringBuilder(indent);
+            }
+            line.append(word).append(' ');
+        }
+        all.append(line.toString().stripTrailing());
+        return all.toString();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.ferry.admin.tenants;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A change an operator asks for, as a pure function from one migration to the next. It says what the operator wants;
+ * {@link Plan} says what it does, and {@link OneWayGuard} whether it may.
+ */
+public sealed interface Change {
+    /** The change as a command line says it, for plans and the audit trail. */
+    String describe();
+
+    /** The tenants the operator named (empty for a wave). */
+    Set<String> tenants();
+
+    /**
+     * @throws BadInputException when the change cannot apply to this migration (a rule of the wrong kind)
+     */
+    Migration apply(Migration migration, Instant now);
+
+    /**
+     * Adds tenants to a list rule to new, created after the pins if missing (with {@code startsAt}, a scheduled
+     * start). Tenants in the moved-back rule leave it: moving them to new again is a move forward.
+     */
+    record MoveToNew(Set<String> tenants, String rule, Instant startsAt) implements Change {
+        public MoveToNew {
+            tenants = Collections.unmodifiableSet(new LinkedHashSet<>(tenants));
+            Rule.checkName(rule);
+        }
+
+        @Override
+        public String describe() {
+            return "move " + Text.names(tenants, 5) + " --to new --rule " + rule
+                    + (startsAt == null ? "" : " --starts-at " + Strategies.formatTime(startsAt));
+        }
+
+        @Override
+        public Migration apply(Migration m, Instant now) {
+            if (rule.equals(Rule.MOVED_BACK) || rule.equals(Rule.PINNED)) {
+                throw new BadInputException(
+                        "--rule " + rule + " (expected: a list to new; " + rule + " keeps tenants on legacy)");
+            }
+            List<Rule> rules = new ArrayList<>(m.rules());
+            Rule existing = m.rule(rule).orElse(null);
+            if (existing == null) {
+                int at = m.insertionPoint(Rule.Kind.LIST);
+                rules.add(at, Rule.list(rule, Backend.NEW, false, tenants, startsAt));
+            } else {
+                if (existing.kind() != Rule.Kind.LIST) {
+                    throw new BadInputException("rule " + rule + " is a "
+                            + existing.kind().label() + " rule to "
+                            + existing.backend().tag() + " (expected: --rule naming a list of tenants to new, or a"
+                            + " new name)");
+                }
+                if (startsAt != null && !startsAt.equals(existing.startsAt())) {
+                    throw new BadInputException("--starts-at " + Strategies.formatTime(startsAt) + " for rule " + rule
+                            + ", which exists (expected: --starts-at only for a new rule; its start is "
+                            + (existing.startsAt() == null ? "none" : existing.startsAt()) + ")");
+                }
+                Set<String> listed = new LinkedHashSet<>(existing.tenants());
+                listed.addAll(tenants);
+                rules.set(rules.indexOf(existing), existing.withTenants(listed));
+            }
+            return Changes.without(m.withRules(rules), Rule.MOVED_BACK, tenants);
+        }
+    }
+
+    /** Adds tenants on new to the moved-back rule (created first if missing): the deliberate way back. */
+    record MoveBack(Set<String> tenants) implements Change {
+        public MoveBack {
+            tenants = Collections.unmodifiableSet(new LinkedHashSet<>(tenants));
+        }
+
+        @Override
+        public String describe() {
+            return "move " + Text.names(tenants, 5) + " --to legacy";
+        }
+
+        @Override
+        public Migration apply(Migration m, Instant now) {
+            Set<String> onNew = new LinkedHashSet<>();
+            for (String t : tenants) {
+                if (m.place(t, now).backend() == Backend.NEW
+                        || m.place(t, Migration.EVENTUALLY).backend() == Backend.NEW) {
+                    onNew.add(t);
+                }
+            }
+            return Changes.movedBack(m, onNew);
+        }
+    }
+
+    /**
+     * Creates a percentage wave to new, or raises one. Waves sit after every other rule.
+     *
+     * @param known tenants to list by name in the plan (a wave's own tenants are not known by name)
+     */
+    record Wave(String name, int percent, String groupId, Instant startsAt, Set<String> known) implements Change {
+        public Wave {
+            known = known == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(known));
+            Rule.checkName(name);
+            if (groupId != null) {
+                Rule.checkName(groupId);
+            }
+            if (percent < 0 || percent > 100) {
+                throw new BadInputException("--percent " + percent + " (expected: 0 to 100)");
+            }
+        }
+
+        @Override
+        public Set<String> tenants() {
+            return known;
+        }
+
+        @Override
+        public String describe() {
+            return "wave " + name + " --percent " + percent + (groupId == null ? "" : " --group-id " + groupId)
+                    + (startsAt == null ? "" : " --starts-at " + Strategies.formatTime(startsAt));
+        }
+
+        @Override
+        public Migration apply(Migration m, Instant now) {
+            List<Rule> rules = new ArrayList<>(m.rules());
+            Rule existing = m.rule(name).orElse(null);
+            if (existing == null) {
+                rules.add(
+                        m.insertionPoint(Rule.Kind.WAVE),
+                        Rule.wave(name, percent, groupId == null ? name : groupId, startsAt));
+                return m.withRules(rules);
+            }
+            if (existing.kind() != Rule.Kind.WAVE) {
+                throw new BadInputException("rule " + name + " is a "
+                        + existing.kind().label() + " rule (expected: a" + " percentage wave, or a new name)");
+            }
+            Rule next = existing.withPercent(percent);
+            if (groupId != null) {
+                next = next.withGroupId(groupId);
+            }
+            if (startsAt != null) {
+                next = next.withStartsAt(startsAt);
+            }
+            rules.set(rules.indexOf(existing), next);
+            return m.withRules(rules);
+        }
+    }
+
+    /** Pins tenants to legacy: the pinned rule, before every list and wave. */
+    record Pin(Set<String> tenants) implements Change {
+        public Pin {
+            tenants = Collections.unmodifiableSet(new LinkedHashSet<>(tenants));
+        }
+
+        @Override
+        public String describe() {
+            return "pin " + Text.names(tenants, 5) + " --legacy";
+        }
+
+        @Override
+        public Migration apply(Migration m, Instant now) {
+            return Changes.added(m, Rule.PINNED, Rule.Kind.PINNED, tenants);
+        }
+    }
+
+    /**
+     * Removes tenants from a list rule ({@code pinned} unpins them; {@code moved-back} lets them follow the other
+     * rules again). A list left empty is removed: Unleash does not store an empty {@code IN}.
+     */
+    record Remove(Set<String> tenants, String rule) implements Change {
+        public Remove {
+            tenants = Collections.unmodifiableSet(new LinkedHashSet<>(tenants));
+            Rule.checkName(rule);
+        }
+
+        @Override
+        public String describe() {
+            return "remove " + Text.names(tenants, 5) + " --rule " + rule;
+        }
+
+        @Override
+        public Migration apply(Migration m, Instant now) {
+            Rule existing = m.rule(rule)
+                    .orElseThrow(() -> new BadInputException("rule " + rule + " does not exist in flag " + m.flag()
+                            + " (expected: one of " + names(m) + ")"));
+            if (existing.tenants() == null) {
+                throw new BadInputException("rule " + rule + " is a "
+                        + existing.kind().label() + " rule without a list (expected: a rule that lists tenants)");
+            }
+            return Changes.without(m, rule, tenants);
+        }
+
+        private static String names(Migration m) {
+            List<String> names = new ArrayList<>();
+            m.rules().forEach(r -> names.add(r.name()));
+            return names.isEmpty() ? "none, the flag has no rules" : String.join(", ", names);
+        }
+    }
+}

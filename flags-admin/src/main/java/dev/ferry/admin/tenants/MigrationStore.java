@@ -1,0 +1,39 @@
+package dev.ferry.admin.tenants;
+
+import java.util.List;
+
+/**
+ * Where the routing flag lives: an Unleash server (Admin API) or a local client-features file. Both read it as a
+ * {@link Migration} and write one back only if nobody changed it in between.
+ */
+public interface MigrationStore {
+    /**
+     * @throws BadInputException when the flag (or the file) does not exist
+     * @throws StoreUnavailableException when the store cannot be read
+     */
+    Snapshot read();
+
+    /**
+     * Writes {@code next} over the state {@code base} read, and nothing else: first checks that the flag is still what
+     * {@code base} read.
+     *
+     * @param entry the change in migration terms, for a store that keeps its own audit trail
+     * @return the store's revision after the write
+     * @throws ConflictException when the flag changed since {@code base} was read; the message says whether part of
+     *     the change was written
+     */
+    String write(Snapshot base, Migration next, HistoryEntry entry, Progress progress);
+
+    /** The migration's changes, oldest first. */
+    List<HistoryEntry> history(Progress progress);
+
+    /** "flags file ferry-demo/flags.json", "Unleash http://127.0.0.1:4242 (project default, environment development)". */
+    String describe();
+
+    /**
+     * A migration as read, with what it takes to tell later whether it is still current.
+     *
+     * @param digest a digest of the flag's state as read: compared again just before writing
+     */
+    record Snapshot(Migration migration, String digest) {}
+}

@@ -1,0 +1,97 @@
+package dev.ferry.admin.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.unleash.RunningUnleash;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The command line end to end against the real Unleash server. */
+class FlagsAdminIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RunningUnleash unleash = RunningUnleash.running();
+    private String flag;
+
+    @BeforeEach
+    void createFlag() {
+        flag = unleash.createFlag("cli");
+    }
+
+    @AfterEach
+    void archiveFlag() {
+        unleash.archive(flag);
+    }
+
+    private Cli.Result run(String token, String... args) {
+        String[] all = new String[args.length + 6];
+        all[0] = "--unleash";
+        all[1] = unleash.base().toString();
+        all[2] = "--token";
+        all[3] = token;
+        all[4] = "--flag";
+        all[5] = flag;
+        System.arraycopy(args, 0, all, 6, args.length);
+        return Cli.run(all);
+    }
+
+    @Test
+    void movesATenantInUnleashAndShowsIt() throws Exception {
+        Cli.Result move = run(RunningUnleash.ADMIN_TOKEN, "move", "acme", "--to", "new", "--by", "jane");
+        Cli.Result show = run(RunningUnleash.ADMIN_TOKEN, "show", "acme", "--json");
+
+        assertThat(move.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(move.out())
+                .contains("legacy (no rule) → new (pilot), 1 tenant:\n    acme")
+                .contains("Written:" + " revision event ");
+        JsonNode shown = JSON.readTree(show.out());
+        assertThat(shown.path("backend").asText()).isEqualTo("new");
+        assertThat(shown.path("rule").asText()).isEqualTo("pilot");
+        assertThat(shown.path("since").path("by").asText()).startsWith("jane");
+    }
+
+    @Test
+    void exitsWithThreeWhenUnleashRefusesTheToken() {
+        Cli.Result wrong = run("*:*.not-the-token", "status");
+        Cli.Result client = run(RunningUnleash.CLIENT_TOKEN, "status");
+
+        assertThat(wrong.exitCode()).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(wrong.err()).contains("refused the token (401 Unauthorized");
+        assertThat(client.exitCode()).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(client.err()).contains("403 Forbidden").contains("a client token cannot use the Admin API");
+    }
+
+    @Test
+    void exitsWithThreeWhenUnleashIsUnreachable() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+
+        Cli.Result result = Cli.run(
+                "--unleash", "http://127.0.0.1:" + closed, "--token", RunningUnleash.ADMIN_TOKEN, "status", "--json");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(result.err()).contains("Unleash at http://127.0.0.1:" + closed + " is not reachable");
+        assertThat(JSON.readTree(result.out()).path("exitCode").asInt()).isEqualTo(ExitCode.UNAVAILABLE);
+    }
+
+    @Test
+    void exitsWithTwoForAFlagThatDoesNotExist() {
+        Cli.Result result = Cli.run(
+                "--unleash",
+                unleash.base().toString(),
+                "--token",
+                RunningUnleash.ADMIN_TOKEN,
+                "--flag",
+                flag + "-missing",
+                "status");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(result.err()).contains("does not exist in project default");
+    }
+}

@@ -1,0 +1,241 @@
+package dev.ferry.admin.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.router.routing.ClientFeatures;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end against a flags file: what it prints, what it writes, how it exits. */
+class FlagsAdminTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    Path flags;
+    String file;
+
+    @BeforeEach
+    void copyTheDemoFlagsFile() throws Exception {
+        flags = dir.resolve("flags.json");
+        try (InputStream demo = FlagsAdminTest.class.getResourceAsStream("/demo/flags.json")) {
+            Files.write(flags, demo.readAllBytes());
+        }
+        file = flags.toString();
+    }
+
+    @Test
+    void plansExactlyTheTenantsThatWouldMoveAndWritesNothing() throws Exception {
+        String before = Files.readString(flags);
+
+        Cli.Result result = Cli.run("--file", file, "plan", "move", "acme", "initech", "--to", "new");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(result.out())
+                .contains("Plan: move acme, initech --to new --rule pilot")
+                .contains("Tenants that move now (2):")
+                .contains("legacy (no rule) → new (pilot), 2 tenants:\n    acme, initech")
+                .contains("Dry run: nothing was written.");
+        assertThat(Files.readString(flags)).isEqualTo(before);
+    }
+
+    @Test
+    void movesATenantAndShowsWhereItGoesSinceWhenAndByWhom() throws Exception {
+        Cli.Result move = Cli.run("--file", file, "move", "acme", "--to", "new", "--by", "jane", "--reason", "pilot");
+        Cli.Result show = Cli.run("show", "ACME", "--file", file);
+
+        assertThat(move.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(move.out()).contains("Written: revision sha256:");
+        assertThat(ClientFeatures.problems(Files.readString(flags), "route-tenant-to-new"))
+                .isEmpty();
+        assertThat(show.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(show.out())
+                .startsWith("acme → new")
+                .contains("why:     listed in pilot")
+                .contains("by jane (reason: pilot)")
+                .contains("change:  move acme --to new --rule pilot");
+    }
+
+    @Test
+    void refusesAMoveBackWithExitCodeOneAndSaysWhy() throws Exception {
+        Cli.run("--file", file, "move", "acme", "--to", "new");
+        String before = Files.readString(flags);
+
+        Cli.Result result = Cli.run("--file", file, "remove", "acme", "--rule", "pilot");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.REFUSED);
+        assertThat(result.out())
+                .contains("REFUSED by the one-way guard:")
+                .contains("removing acme from the list that routes it to new would send it back to legacy")
+                .contains("Data is replicated one way only")
+                .contains("--break-glass --reason")
+                .contains("Nothing was written.");
+        assertThat(Files.readString(flags)).isEqualTo(before);
+    }
+
+    @Test
+    void writesTheMovedBackMarkerWithBreakGlass() throws Exception {
+        Cli.Result result = Cli.run(
+                "--file",
+                file,
+                "move",
+                "globex",
+                "--to",
+                "legacy",
+                "--break-glass",
+                "--reason",
+                "data repair OPS-1",
+                "--by",
+                "jane");
+        Cli.Result status = Cli.run("--file", file, "status", "--json");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(result.out())
+                .contains("overridden with --break-glass")
+                .contains("new (pilot) → legacy (moved-back), 1 tenant:\n    globex");
+        JsonNode movedBack = JSON.readTree(status.out()).path("rules").path(0);
+        assertThat(movedBack.path("name").asText()).isEqualTo("moved-back");
+        assertThat(movedBack.path("deliberate").asBoolean()).isTrue();
+        assertThat(movedBack.path("reason").asText()).isEqualTo("data repair OPS-1");
+        assertThat(movedBack.path("by").asText()).isEqualTo("jane");
+        assertThat(ClientFeatures.problems(Files.readString(flags), "route-tenant-to-new"))
+                .isEmpty();
+    }
+
+    @Test
+    void refusesBreakGlassWithoutAReasonAsBadInput() {
+        Cli.Result result = Cli.run("--file", file, "move", "globex", "--to", "legacy", "--break-glass");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(result.err()).contains("--break-glass without --reason");
+    }
+
+    @Test
+    void namesAMalformedTenantId() {
+        Cli.Result result = Cli.run("--file", file, "move", "acme", "bad/id", "--to", "new");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(result.err())
+                .contains("tenant id 'bad/id' is malformed at argument 2")
+                .contains("expected: 1-64 characters of [a-z0-9._-]");
+    }
+
+    @Test
+    void namesEveryMalformedLineOfATenantFile() throws Exception {
+        Path tenants = Files.writeString(dir.resolve("wave-2.txt"), "acme\nglobex\n-bad\n\nnot/ok\n");
+
+        Cli.Result result = Cli.run("--file", file, "move", "--from-file", tenants.toString(), "--to", "new");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(result.err())
+                .contains("2 malformed tenant ids")
+                .contains("at " + tenants + ":3")
+                .contains("at " + tenants + ":5");
+    }
+
+    @Test
+    void movesTenThousandTenantsFromAFile() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            ids.add(String.format("tenant-%05d", i));
+        }
+        Path tenants = Files.write(dir.resolve("wave-2.txt"), ids);
+
+        Cli.Result result = Cli.run(
+                "--file", file, "move", "--from-file", tenants.toString(), "--to", "new", "--rule", "wave-2", "--json");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
+        JsonNode plan = JSON.readTree(result.out());
+        assertThat(plan.path("moves")).hasSize(10_000);
+        assertThat(plan.path("written").asBoolean()).isTrue();
+        assertThat(ClientFeatures.problems(Files.readString(flags), "route-tenant-to-new"))
+                .isEmpty();
+    }
+
+    @Test
+    void printsPlansAndRefusalsAsJsonForMachines() throws Exception {
+        Cli.Result plan = Cli.run("--file", file, "--json", "plan", "move", "acme", "--to", "new");
+        Cli.Result refusal = Cli.run("--file", file, "--json", "pin", "globex");
+
+        assertThat(plan.exitCode()).isEqualTo(ExitCode.OK);
+        JsonNode p = JSON.readTree(plan.out());
+        assertThat(p.path("dryRun").asBoolean()).isTrue();
+        assertThat(p.path("moves").get(0).path("tenant").asText()).isEqualTo("acme");
+        assertThat(p.path("moves").get(0).path("to").asText()).isEqualTo("new");
+        assertThat(refusal.exitCode()).isEqualTo(ExitCode.REFUSED);
+        JsonNode r = JSON.readTree(refusal.out());
+        assertThat(r.path("refused").asBoolean()).isTrue();
+        assertThat(r.path("refusals").get(0).path("kind").asText()).isEqualTo("MOVE_BACK");
+        assertThat(r.path("refusals").get(0).path("tenants").get(0).asText()).isEqualTo("globex");
+        assertThat(r.path("why").asText()).contains("replicated one way only");
+    }
+
+    @Test
+    void listsTheHistoryInMigrationTerms() {
+        Cli.run("--file", file, "move", "acme", "--to", "new", "--by", "jane");
+        Cli.run("--file", file, "wave", "wave-1", "--percent", "10", "--by", "john");
+
+        Cli.Result result = Cli.run("--file", file, "history");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(result.out())
+                .contains("  jane  (sha256:")
+                .contains("  move acme --to new --rule pilot\n  legacy → new (pilot): acme")
+                .contains("  john  (sha256:")
+                .contains("  wave wave-1 --percent 10");
+    }
+
+    @Test
+    void showsTheRulesWithTheirTenantsAndWaves() {
+        Cli.run("--file", file, "pin", "umbrella", "--legacy");
+        Cli.run("--file", file, "wave", "wave-1", "--percent", "10");
+
+        Cli.Result result = Cli.run("--file", file, "status");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(result.out())
+                .contains("Flag route-tenant-to-new in flags file " + file + ": on, revision sha256:")
+                .containsPattern("1 +pinned +pinned +legacy +1 +1 tenant: umbrella")
+                .containsPattern("2 +pilot +list +new +1 +1 tenant: globex")
+                .containsPattern("3 +wave-1 +wave +new +- +10 % of tenants \\(groupId wave-1\\)");
+    }
+
+    @Test
+    void refusesBadOptionsWithExitCodeTwo() {
+        assertThat(Cli.run("status").exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(Cli.run("status").err()).contains("no store (expected: --unleash URL --token TOKEN, or --file");
+        assertThat(Cli.run("--file", file, "--unleash", "http://127.0.0.1:4242", "status")
+                        .err())
+                .contains("both --unleash");
+        assertThat(Cli.run("--file", file, "move", "acme").exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(Cli.run("--file", file, "move", "acme", "--to", "sideways").exitCode())
+                .isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(Cli.run("--file", dir.resolve("nope.json").toString(), "status")
+                        .err())
+                .contains("nope.json does not exist");
+        assertThat(Cli.run("--file", file, "wave", "wave-1", "--percent", "120").err())
+                .contains("--percent 120 (expected: 0 to 100)");
+        assertThat(Cli.run(
+                                "--file",
+                                file,
+                                "move",
+                                "acme",
+                                "--to",
+                                "new",
+                                "--rule",
+                                "w2",
+                                "--starts-at",
+                                "2026-12-01T02:00:00.0001Z")
+                        .err())
+                .contains("has more than milliseconds");
+    }
+}
