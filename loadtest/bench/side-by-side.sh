@@ -159,7 +159,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # --- fixed-rate latency (open model: Gatling's constant arrival rate), the same traffic to nginx and to Ferry ---
-FIXED_RATES=${FIXED_RATES:-"2000 10000"}
+FIXED_RATES=${FIXED_RATES-"2000 10000"}
 FIXED_SECONDS=${FIXED_SECONDS:-30}
 : > "$OUT/fixed.txt"
 if [ -n "$FIXED_RATES" ]; then

@@ -71,14 +71,18 @@ public final class ProxyHeaders {
             String clientAddress,
             String backendAuthority,
             String protocol) {
+        // One pass: copy what may pass, then set what Ferry owns. Cheaper than copying all and deleting.
         out.clear();
-        out.set(in);
-        removeHopByHop(in, out);
-        removeForbiddenPrefixes(out);
-        String clientHost = in.get(HttpHeaderNames.HOST);
-        if (!config.preserveHost() || clientHost == null) {
-            out.set(HttpHeaderNames.HOST, backendAuthority);
+        List<String> connectionListed = connectionListed(in);
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence name = header.getKey();
+            if (!isHopByHop(name, connectionListed) && !isOwnedByFerry(name)) {
+                out.add(name, header.getValue());
+            }
         }
+        String clientHost = in.get(HttpHeaderNames.HOST);
+        out.set(HttpHeaderNames.HOST, config.preserveHost() && clientHost != null ? clientHost : backendAuthority);
         forwardedFor(in, out, clientAddress, clientHost);
         appendVia(in, out, protocol);
         if (!config.tenantHeader().isEmpty()) {
@@ -90,10 +94,67 @@ public final class ProxyHeaders {
         }
     }
 
+    /** Headers Ferry sets itself toward the backend, whatever the client sent. */
+    private boolean isOwnedByFerry(CharSequence name) {
+        if (startsWithIgnoreCase(name, FERRY_PREFIX) || startsWithIgnoreCase(name, HTTP2_PREFIX)) {
+            return true;
+        }
+        if (equalsIgnoreCase(name, "host") || equalsIgnoreCase(name, "via")) {
+            return true; // set below (Host from the backend unless preserved; Via extended)
+        }
+        if (!config.tenantHeader().isEmpty() && equalsIgnoreCase(name, config.tenantHeader())) {
+            return true;
+        }
+        return !config.trustForwardedHeaders()
+                && (startsWithIgnoreCase(name, "x-forwarded-") || equalsIgnoreCase(name, "forwarded"));
+    }
+
+    private static boolean isHopByHop(CharSequence name, List<String> connectionListed) {
+        for (String hop : HOP_BY_HOP) {
+            if (equalsIgnoreCase(name, hop)) {
+                return true;
+            }
+        }
+        if (connectionListed != null) {
+            for (String listed : connectionListed) {
+                if (equalsIgnoreCase(name, listed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The header names the Connection header lists (RFC 9110 §7.6.1), or null when it lists none. */
+    private static List<String> connectionListed(HttpHeaders in) {
+        List<String> out = null;
+        for (String connection : in.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    if (out == null) {
+                        out = new ArrayList<>(2);
+                    }
+                    out.add(name);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean equalsIgnoreCase(CharSequence a, String b) {
+        return a.length() == b.length() && io.netty.util.AsciiString.contentEqualsIgnoreCase(a, b);
+    }
+
     /** Fills the client response's headers from the backend's. */
     public void toClient(HttpHeaders in, HttpHeaders out, Backend backend) {
-        out.set(in);
-        removeHopByHop(in, out);
+        List<String> connectionListed = connectionListed(in);
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            if (!isHopByHop(header.getKey(), connectionListed) && !equalsIgnoreCase(header.getKey(), "via")) {
+                out.add(header.getKey(), header.getValue());
+            }
+        }
         appendVia(in, out, "1.1");
         if (!config.servedByHeader().isEmpty()) {
             out.set(config.servedByHeader(), backend.tag());
@@ -133,36 +194,6 @@ public final class ProxyHeaders {
     private static String joined(HttpHeaders headers, String name) {
         List<String> all = headers.getAll(name);
         return all.isEmpty() ? null : String.join(", ", all);
-    }
-
-    private static void removeHopByHop(HttpHeaders in, HttpHeaders out) {
-        for (String connection : in.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
-                    out.remove(name);
-                }
-            }
-        }
-        for (String name : HOP_BY_HOP) {
-            out.remove(name);
-        }
-    }
-
-    private static void removeForbiddenPrefixes(HttpHeaders out) {
-        List<String> doomed = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = out.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (startsWithIgnoreCase(name, FERRY_PREFIX) || startsWithIgnoreCase(name, HTTP2_PREFIX)) {
-                if (doomed == null) {
-                    doomed = new ArrayList<>(2);
-                }
-                doomed.add(name.toString());
-            }
-        }
-        if (doomed != null) {
-            doomed.forEach(out::remove);
-        }
     }
 
     private static boolean startsWithIgnoreCase(CharSequence name, String lowerPrefix) {
