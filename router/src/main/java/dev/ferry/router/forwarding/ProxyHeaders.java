@@ -148,12 +148,13 @@ public final class ProxyHeaders {
 
     /** Fills the client response's headers from the backend's. */
     public void toClient(HttpHeaders in, HttpHeaders out, Backend backend) {
+        out.set(in);
         List<String> connectionListed = connectionListed(in);
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> header = it.next();
-            if (!isHopByHop(header.getKey(), connectionListed) && !equalsIgnoreCase(header.getKey(), "via")) {
-                out.add(header.getKey(), header.getValue());
-            }
+        if (connectionListed != null) {
+            connectionListed.forEach(out::remove);
+        }
+        for (String name : HOP_BY_HOP) {
+            out.remove(name);
         }
         appendVia(in, out, "1.1");
         if (!config.servedByHeader().isEmpty()) {
