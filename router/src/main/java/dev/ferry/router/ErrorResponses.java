@@ -2,8 +2,13 @@ package dev.ferry.router;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.reactivestreams.Publisher;
@@ -34,14 +39,30 @@ public final class ErrorResponses {
         }
         response.status(failure.status());
         response.responseHeaders().clear();
-        response.header(ERROR_HEADER, failure.kind());
-        response.header(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        response.header(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        headers(response.responseHeaders(), failure);
+        return response.sendByteArray(Mono.just(body(failure, message)));
+    }
+
+    /** The same answer as a Netty message, for the connection-level fast path. */
+    public FullHttpResponse response(ByteBufAllocator alloc, ProxyFailure failure, String message) {
+        byte[] body = body(failure, message);
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                failure.status(),
+                alloc.buffer(body.length).writeBytes(body));
+        headers(response.headers(), failure);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return response;
+    }
+
+    private void headers(HttpHeaders headers, ProxyFailure failure) {
+        headers.set(ERROR_HEADER, failure.kind());
+        headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         long retryAfter = retryAfter(failure);
         if (retryAfter > 0) {
-            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfter));
+            headers.set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfter));
         }
-        return response.sendByteArray(Mono.just(body(failure, message)));
     }
 
     private long retryAfter(ProxyFailure failure) {

@@ -70,7 +70,7 @@ public final class ProxyHandler {
                 .doFinally(signal -> record(exchange, response, signal));
     }
 
-    private RoutingDecision decide(TenantResolution resolved) {
+    RoutingDecision decide(TenantResolution resolved) {
         if (resolved.tenant() != null) {
             return routing.decide(resolved.tenant());
         }
@@ -89,6 +89,18 @@ public final class ProxyHandler {
             exchange.clientClosed = true;
             return Mono.empty();
         }
+        String message = failed(exchange, request.method().name(), request.uri(), error);
+        if (response.hasSentHeaders()) {
+            // Too late for an error response: close the connection so that a cut body never looks complete.
+            response.withConnection(connection -> connection.channel().close());
+            return Mono.empty();
+        }
+        exchange.status = exchange.failure.status().code();
+        return Mono.from(errors.respond(response, exchange.failure, message));
+    }
+
+    /** Classifies and logs (rate-limited) a failed exchange; returns the message for the client. */
+    String failed(Exchange exchange, String method, String uri, Throwable error) {
         ProxyFailure failure = ProxyFailure.of(error);
         String message = error.getMessage() == null ? failure.kind() : error.getMessage();
         if (failure == ProxyFailure.INTERNAL) {
@@ -96,29 +108,27 @@ public final class ProxyHandler {
         } else if (exchange.backend != null) {
             message = "backend '" + exchange.backend.tag() + "': " + message;
         }
-        failureLog.log(
-                failure, exchange.tenant, exchange.backend, request.method().name(), request.uri(), message, error);
+        failureLog.log(failure, exchange.tenant, exchange.backend, method, uri, message, error);
         exchange.failure = failure;
-        if (response.hasSentHeaders()) {
-            // Too late for an error response: close the connection so that a cut body never looks complete.
-            response.withConnection(connection -> connection.channel().close());
-            return Mono.empty();
-        }
-        exchange.status = failure.status().code();
-        return Mono.from(errors.respond(response, failure, message));
+        return message;
     }
 
     private void record(Exchange exchange, HttpServerResponse response, SignalType signal) {
         if (signal == SignalType.CANCEL) {
             exchange.clientClosed = true;
         }
-        int status = exchange.status != 0
-                ? exchange.status
-                : response.hasSentHeaders() ? response.status().code() : 0;
+        if (exchange.status == 0 && response.hasSentHeaders()) {
+            exchange.status = response.status().code();
+        }
+        record(exchange);
+    }
+
+    /** Records a finished exchange in {@code ferry.requests}. */
+    void record(Exchange exchange) {
         meters.recordRequest(
                 exchange.backend,
                 exchange.method,
-                status,
+                exchange.status,
                 exchange.failure,
                 exchange.clientClosed,
                 System.nanoTime() - exchange.startNanos);

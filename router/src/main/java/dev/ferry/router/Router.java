@@ -41,6 +41,7 @@ public final class Router implements AutoCloseable {
     private final TenantResolvers tenants;
     private final BackendClients clients;
     private final Readiness readiness;
+    private final FastPath fastPath;
     private final DisposableServer proxy;
     private final DisposableServer admin;
     private volatile boolean stopped;
@@ -57,34 +58,46 @@ public final class Router implements AutoCloseable {
         this.routing = new UnleashRoutingPolicy(config.flags(), meters, clock);
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), meters);
         BackendBreakers breakers = new BackendBreakers(config.breaker(), meters);
-        Forwarder forwarder = new Forwarder(clients, breakers, new ProxyHeaders(config.forwarding()));
-        ProxyHandler handler = new ProxyHandler(
-                tenants,
-                config.tenant().whenMissing(),
-                routing,
-                forwarder,
-                new ErrorResponses(breakers.retryAfterSeconds()),
-                meters);
+        ProxyHeaders headers = new ProxyHeaders(config.forwarding());
+        Forwarder forwarder = new Forwarder(clients, breakers, headers);
+        ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
+        ProxyHandler handler =
+                new ProxyHandler(tenants, config.tenant().whenMissing(), routing, forwarder, errors, meters);
+        this.fastPath = config.forwarding().fastPath()
+                        && config.listen().protocols().contains(Protocol.HTTP1)
+                        && FastPath.applies(clients)
+                ? new FastPath(
+                        tenants,
+                        handler,
+                        breakers,
+                        clients,
+                        headers,
+                        errors,
+                        config.timeouts().clientRead())
+                : null;
         this.readiness = new Readiness(routing);
         meters.gauge(
                 RouterMeters.READY,
                 "1 when the router is ready to serve, else 0",
                 Tags.empty(),
                 () -> readiness.ready() ? 1 : 0);
-        this.proxy = HttpServer.create()
+        HttpServer server = HttpServer.create()
                 .host(config.listen().host())
                 .port(config.listen().port())
                 .protocol(protocols(config))
                 // Tracks open connections so that shutdown can wait for in-flight requests.
                 .channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
-                .idleTimeout(Duration.ofSeconds(60))
+                .idleTimeout(idleTimeout(config))
                 // A client that stops sending mid-request must not hold a pooled backend connection for ever.
                 .readTimeout(config.timeouts().clientRead())
                 // An h2c upgrade (HTTP/1.1 Upgrade: h2c) may carry a body up to this size; larger ones need prior
                 // knowledge or HTTP/1.1.
                 .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
-                .handle(handler::handle)
-                .bindNow();
+                .handle(handler::handle);
+        if (fastPath != null) {
+            server = server.doOnChannelInit((observer, channel, address) -> fastPath.install(channel.pipeline()));
+        }
+        this.proxy = server.bindNow();
         this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules).start();
     }
 
@@ -100,6 +113,19 @@ public final class Router implements AutoCloseable {
                 config.flags().source().name().toLowerCase(),
                 router.readiness.ready() ? "ready" : "not ready yet: " + router.readiness.whyNotReady());
         return router;
+    }
+
+    /**
+     * How long a client connection may sit without traffic: 60 s, or longer than the longest silence an exchange may
+     * have (a backend thinking, a client pausing its upload), which have their own timeouts.
+     */
+    private static Duration idleTimeout(RouterConfig config) {
+        Duration idle = Duration.ofSeconds(60);
+        Duration exchange =
+                config.timeouts().response().compareTo(config.timeouts().clientRead()) > 0
+                        ? config.timeouts().response()
+                        : config.timeouts().clientRead();
+        return exchange.compareTo(idle) >= 0 ? exchange.plusSeconds(1) : idle;
     }
 
     private static HttpProtocol[] protocols(RouterConfig config) {
@@ -146,8 +172,20 @@ public final class Router implements AutoCloseable {
                 config.shutdown().drainDelay(),
                 config.shutdown().timeout());
         sleep(config.shutdown().drainDelay());
+        Duration timeout = config.shutdown().timeout();
+        if (fastPath != null) {
+            // Reactor Netty waits for its own exchanges only: the fast path's finish first, each closing its
+            // connection, while no new connection is accepted.
+            long deadline = System.nanoTime() + timeout.toNanos();
+            fastPath.closing();
+            proxy.channel().close().awaitUninterruptibly();
+            while (fastPath.inFlight() > 0 && System.nanoTime() < deadline) {
+                sleep(Duration.ofMillis(10));
+            }
+            timeout = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        }
         try {
-            proxy.disposeNow(config.shutdown().timeout());
+            proxy.disposeNow(timeout.isZero() ? Duration.ofMillis(1) : timeout);
         } catch (IllegalStateException e) {
             LOG.warn(
                     "Requests still in flight after {}: closed",

@@ -143,6 +143,10 @@ public enum ConfigKey {
             "forwarding.trust-forwarded-headers",
             "false",
             "Keep and extend the client's `X-Forwarded-*` headers (only behind a proxy you trust); otherwise they are replaced."),
+    FORWARD_FAST_PATH(
+            "forwarding.fast-path",
+            "true",
+            "Relay plain HTTP/1.1 requests to plain-HTTP backends on Netty directly (about half the CPU per request); `false` sends every request through Reactor Netty's client, as HTTP/2, WebSockets and HTTPS backends always go."),
     SHUTDOWN_DRAIN_DELAY(
             "shutdown.drain-delay",
             "0s",

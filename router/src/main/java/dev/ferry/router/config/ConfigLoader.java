@@ -374,7 +374,8 @@ public final class ConfigLoader {
                 header(ConfigKey.FORWARD_SERVED_BY_HEADER),
                 header(ConfigKey.FORWARD_TENANT_HEADER),
                 bool(ConfigKey.FORWARD_PRESERVE_HOST),
-                bool(ConfigKey.FORWARD_TRUST_FORWARDED)));
+                bool(ConfigKey.FORWARD_TRUST_FORWARDED),
+                bool(ConfigKey.FORWARD_FAST_PATH)));
         ShutdownConfig shutdown = record(() ->
                 new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
         if (!problems.isEmpty()) {

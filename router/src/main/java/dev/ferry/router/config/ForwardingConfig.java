@@ -9,9 +9,20 @@ import static java.util.Objects.requireNonNull;
  * @param tenantHeader request header set to the resolved tenant for the backend, or empty
  * @param preserveHost send the client's Host instead of the backend's
  * @param trustForwardedHeaders extend the client's X-Forwarded-* instead of replacing them
+ * @param fastPath relay plain HTTP/1.1 exchanges on Netty directly (see {@code dev.ferry.router.FastPath})
  */
 public record ForwardingConfig(
-        String servedByHeader, String tenantHeader, boolean preserveHost, boolean trustForwardedHeaders) {
+        String servedByHeader,
+        String tenantHeader,
+        boolean preserveHost,
+        boolean trustForwardedHeaders,
+        boolean fastPath) {
+    /** With the fast path on, the default. */
+    public ForwardingConfig(
+            String servedByHeader, String tenantHeader, boolean preserveHost, boolean trustForwardedHeaders) {
+        this(servedByHeader, tenantHeader, preserveHost, trustForwardedHeaders, true);
+    }
+
     public ForwardingConfig {
         requireNonNull(servedByHeader, "servedByHeader");
         requireNonNull(tenantHeader, "tenantHeader");

@@ -15,6 +15,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionPoolMetrics;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.ConnectionProvider.MeterRegistrar;
+import reactor.netty.resources.LoopResources;
 
 /**
  * One pooled {@link HttpClient} per backend, built once at start-up: clients and pools are immutable and shared by
@@ -48,8 +49,19 @@ public final class BackendClients implements AutoCloseable {
             if ("https".equalsIgnoreCase(url.getScheme())) {
                 client = client.secure();
             }
-            targets.put(backend, new Target(client, provider, authority(url)));
-            registerPoolGauges(meters, backend, poolMetrics);
+            BackendPool direct = "http".equalsIgnoreCase(url.getScheme())
+                    ? new BackendPool(
+                            backend,
+                            host(url),
+                            url.getPort() < 0 ? 80 : url.getPort(),
+                            pool,
+                            timeouts.connect(),
+                            timeouts.response(),
+                            LoopResources.DEFAULT_IO_WORKER_COUNT)
+                    : null;
+            Target target = new Target(client, provider, direct, authority(url), pathPrefix(url));
+            targets.put(backend, target);
+            registerPoolGauges(meters, backend, poolMetrics, direct);
         }
     }
 
@@ -63,25 +75,27 @@ public final class BackendClients implements AutoCloseable {
         };
     }
 
+    /** Both pools of a backend count: Reactor Netty's and the fast path's. */
     private static void registerPoolGauges(
-            RouterMeters meters, Backend backend, AtomicReference<ConnectionPoolMetrics> pool) {
+            RouterMeters meters, Backend backend, AtomicReference<ConnectionPoolMetrics> pool, BackendPool direct) {
         String description =
                 "Connections to each backend: active (serving a request), idle, and requests pending a" + " connection";
         meters.gauge(
                 RouterMeters.POOL_CONNECTIONS,
                 description,
                 tags(backend, "active"),
-                () -> pool.get() == null ? 0 : pool.get().acquiredSize());
+                () -> (pool.get() == null ? 0 : pool.get().acquiredSize()) + (direct == null ? 0 : direct.active()));
         meters.gauge(
                 RouterMeters.POOL_CONNECTIONS,
                 description,
                 tags(backend, "idle"),
-                () -> pool.get() == null ? 0 : pool.get().idleSize());
+                () -> (pool.get() == null ? 0 : pool.get().idleSize()) + (direct == null ? 0 : direct.idle()));
         meters.gauge(
                 RouterMeters.POOL_CONNECTIONS,
                 description,
                 tags(backend, "pending"),
-                () -> pool.get() == null ? 0 : pool.get().pendingAcquireSize());
+                () -> (pool.get() == null ? 0 : pool.get().pendingAcquireSize())
+                        + (direct == null ? 0 : direct.pending()));
     }
 
     private static Tags tags(Backend backend, String state) {
@@ -94,6 +108,20 @@ public final class BackendClients implements AutoCloseable {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
+    /** The URL's path without a trailing slash, put in front of every request path; empty for none. */
+    private static String pathPrefix(URI url) {
+        String path = url.getRawPath();
+        if (path == null) {
+            return "";
+        }
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    private static String host(URI url) {
+        String host = url.getHost();
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
     private static String authority(URI url) {
         return url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
     }
@@ -104,9 +132,19 @@ public final class BackendClients implements AutoCloseable {
 
     @Override
     public void close() {
-        targets.values().forEach(t -> t.provider().disposeLater().block(java.time.Duration.ofSeconds(5)));
+        targets.values().forEach(t -> {
+            if (t.pool() != null) {
+                t.pool().close();
+            }
+            t.provider().disposeLater().block(java.time.Duration.ofSeconds(5));
+        });
     }
 
-    /** A backend's client and what the request headers need to know about it. */
-    public record Target(HttpClient client, ConnectionProvider provider, String authority) {}
+    /**
+     * A backend's client, its fast-path pool (null for HTTPS) and what requests need to know about it.
+     *
+     * @param pathPrefix the backend URL's path, without a trailing slash, for every request path
+     */
+    public record Target(
+            HttpClient client, ConnectionProvider provider, BackendPool pool, String authority, String pathPrefix) {}
 }

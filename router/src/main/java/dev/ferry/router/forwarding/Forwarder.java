@@ -5,8 +5,7 @@ import dev.ferry.router.Exchange;
 import dev.ferry.router.ProxyException;
 import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.resilience.BackendBreakers;
-import dev.ferry.router.resilience.BackendFailurePolicy;
-import dev.ferry.router.resilience.BackendFailurePolicy.BackendStatusException;
+import dev.ferry.router.resilience.BreakerCall;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -61,11 +60,7 @@ public final class Forwarder {
             }
             CircuitBreaker breaker = breakers.of(backend);
             if (!breaker.tryAcquirePermission()) {
-                return Mono.error(new ProxyException(
-                        ProxyFailure.BREAKER_OPEN,
-                        "the circuit breaker of backend '" + backend.tag() + "' is open after repeated failures; retry"
-                                + " after " + breakers.retryAfterSeconds()
-                                + " s (requests are never sent to the other backend)"));
+                return Mono.error(breakers.openError(backend));
             }
             // From here on the permission is settled exactly once, whatever happens: answered, failed, or released.
             BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
@@ -231,56 +226,5 @@ public final class Forwarder {
                     : inet.getAddress().getHostAddress();
         }
         return "unknown";
-    }
-
-    /** One breaker permission: recorded exactly once, as success, failure, or released unused. */
-    private static final class BreakerCall {
-        private final CircuitBreaker breaker;
-        private final BackendFailurePolicy policy;
-        private final long start;
-        private boolean done;
-
-        BreakerCall(CircuitBreaker breaker, BackendFailurePolicy policy) {
-            this.breaker = breaker;
-            this.policy = policy;
-            this.start = breaker.getCurrentTimestamp();
-        }
-
-        void answered(int status) {
-            if (done) {
-                return;
-            }
-            done = true;
-            long took = breaker.getCurrentTimestamp() - start;
-            CircuitBreaker.State before = breaker.getState();
-            if (policy.isFailure(status)) {
-                breaker.onError(took, breaker.getTimestampUnit(), new BackendStatusException(status));
-            } else {
-                breaker.onSuccess(took, breaker.getTimestampUnit());
-            }
-            BackendBreakers.logIfChanged(breaker, before);
-        }
-
-        void failed(Throwable error) {
-            if (done) {
-                return;
-            }
-            done = true;
-            if (BackendFailurePolicy.isBackendFailure(error)) {
-                CircuitBreaker.State before = breaker.getState();
-                breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), error);
-                BackendBreakers.logIfChanged(breaker, before);
-            } else {
-                breaker.releasePermission();
-            }
-        }
-
-        /** Gives the permission back unused, unless the call was recorded already. */
-        void release() {
-            if (!done) {
-                done = true;
-                breaker.releasePermission();
-            }
-        }
     }
 }

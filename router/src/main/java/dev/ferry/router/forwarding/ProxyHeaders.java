@@ -149,16 +149,21 @@ public final class ProxyHeaders {
     /** Fills the client response's headers from the backend's. */
     public void toClient(HttpHeaders in, HttpHeaders out, Backend backend) {
         out.set(in);
-        List<String> connectionListed = connectionListed(in);
+        toClientInPlace(out, backend);
+    }
+
+    /** Rewrites a backend response's headers where they are, so that the same message can go on to the client. */
+    public void toClientInPlace(HttpHeaders headers, Backend backend) {
+        List<String> connectionListed = connectionListed(headers);
         if (connectionListed != null) {
-            connectionListed.forEach(out::remove);
+            connectionListed.forEach(headers::remove);
         }
         for (String name : HOP_BY_HOP) {
-            out.remove(name);
+            headers.remove(name);
         }
-        appendVia(in, out, "1.1");
+        appendVia(headers, headers, "1.1");
         if (!config.servedByHeader().isEmpty()) {
-            out.set(config.servedByHeader(), backend.tag());
+            headers.set(config.servedByHeader(), backend.tag());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.ferry.router.resilience;
 
+import dev.ferry.router.ProxyException;
+import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.BreakerConfig;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.Backend;
@@ -77,6 +79,14 @@ public final class BackendBreakers {
         if (after != before) {
             LOG.warn("Circuit breaker of backend {}: {} -> {}", breaker.getName(), before, after);
         }
+    }
+
+    /** What a request gets when the backend's breaker is open. */
+    public ProxyException openError(Backend backend) {
+        return new ProxyException(
+                ProxyFailure.BREAKER_OPEN,
+                "the circuit breaker of backend '" + backend.tag() + "' is open after repeated failures; retry after "
+                        + retryAfterSeconds + " s (requests are never sent to the other backend)");
     }
 
     /** The {@code Retry-After} an open breaker answers with: its whole wait, rounded up to seconds. */
