@@ -1,0 +1,168 @@
+package dev.ferry.router;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.router.routing.Backend;
+import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.RawHttp;
+import dev.ferry.router.testing.RunningRouter;
+import dev.ferry.router.testing.UnleashStub;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The connection-level fast path where it differs from Reactor Netty's: pipelined requests mixed with requests it
+ * passes on, a client that stalls mid-upload, bodies both ways over kept-alive connections, and the switch that turns
+ * it off.
+ */
+class FastPathIT {
+    static Backends backends;
+    static UnleashStub unleash;
+    static RunningRouter router;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        backends = new Backends();
+        unleash = new UnleashStub().tenantsOnNew("globex");
+        router = RunningRouter.startReady(config(dir.resolve("on")));
+    }
+
+    private static Map<String, String> config(Path flags) {
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(unleash.config(flags));
+        config.put("timeouts.client-read", "300ms");
+        config.put("forwarding.served-by-header", "X-Served-By");
+        return config;
+    }
+
+    @BeforeEach
+    void resetBackends() {
+        backends.reset();
+    }
+
+    @AfterAll
+    static void stop() {
+        router.close();
+        unleash.close();
+        backends.close();
+    }
+
+    @Test
+    void answersPipelinedRequestsInOrderAcrossBackendsAndAcrossRequestsItPassesOn() throws Exception {
+        // The third asks for an upgrade no one offers: Reactor Netty serves it, after the two before it.
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET /one HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                \r
+                POST /two HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: globex\r
+                Content-Length: 5\r
+                \r
+                helloGET /three HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                Upgrade: something-else\r
+                Connection: upgrade, close\r
+                \r
+                """);
+
+        assertThat(response.split("HTTP/1.1 200", -1)).hasSize(4);
+        int one = response.indexOf("served by legacy");
+        int two = response.indexOf("served by new");
+        int three = response.indexOf("served by legacy", one + 1);
+        assertThat(one).isPositive().isLessThan(two);
+        assertThat(two).isLessThan(three);
+        backends.of(Backend.NEW).verify(postRequestedFor(urlEqualTo("/two")).withRequestBody(equalTo("hello")));
+        backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/three")));
+    }
+
+    @Test
+    void relaysBodiesBothWaysOverKeptAliveConnections() {
+        backends.of(Backend.NEW)
+                .stubFor(any(urlEqualTo("/echo"))
+                        .willReturn(aResponse()
+                                .withStatus(201)
+                                .withBody("{{request.body}}")
+                                .withTransformers("response-template")));
+        String body = "x".repeat(200_000);
+
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = RunningRouter.send(HttpRequest.newBuilder(router.uri("/echo"))
+                    .header("X-Tenant-Id", "globex")
+                    .POST(HttpRequest.BodyPublishers.ofString(body + i))
+                    .build());
+
+            assertThat(response.statusCode()).isEqualTo(201);
+            assertThat(response.body()).isEqualTo(body + i);
+            assertThat(response.headers().firstValue("X-Served-By")).hasValue("new");
+        }
+        assertThat(router.metrics()).contains("ferry_pool_connections{backend=\"new\",state=\"idle\"} 1.0");
+    }
+
+    @Test
+    void closesAClientThatStallsMidUploadAndFreesTheBackendConnection() throws Exception {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), router.router().port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\nContent-Length: 100\r\n\r\n"
+                            + "only ten..")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+
+            assertThat(in.readAllBytes()).isEmpty(); // closed after timeouts.client-read, nothing answered
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0")
+                .contains("outcome=\"client_closed\""));
+        assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
+        assertThat(router.get("globex", "/").body()).isEqualTo("served by new");
+    }
+
+    @Test
+    void turnedOffEveryRequestGoesThroughReactorNettyAlike() {
+        Map<String, String> config = config(dir.resolve("off"));
+        config.put("forwarding.fast-path", "false");
+        try (RunningRouter plain = RunningRouter.startReady(config)) {
+            HttpResponse<String> get = plain.get("acme", "/a");
+            HttpResponse<String> post = RunningRouter.send(HttpRequest.newBuilder(plain.uri("/b"))
+                    .header("X-Tenant-Id", "globex")
+                    .POST(HttpRequest.BodyPublishers.ofString("payload"))
+                    .build());
+
+            assertThat(get.body()).isEqualTo("served by legacy");
+            assertThat(get.headers().firstValue("X-Served-By")).hasValue("legacy");
+            assertThat(post.body()).isEqualTo("served by new");
+            backends.of(Backend.NEW).verify(postRequestedFor(urlEqualTo("/b")).withRequestBody(equalTo("payload")));
+        }
+    }
+}
