@@ -4,6 +4,8 @@
 #
 #   loadtest/bench/side-by-side.sh            # 3 interleaved rounds of 10 s per case after a 15 s warm-up
 #   ROUNDS=5 SECONDS_PER_RUN=20 loadtest/bench/side-by-side.sh
+#   JVM_OPTS="... -XX:StartFlightRecording=filename=/tmp/ferry.jfr,settings=profile" CASES=get:32 TARGETS=ferry \
+#     loadtest/bench/side-by-side.sh        # Ferry's JVM options (a profile with JFR); one case, one target
 #
 # Layout on a 2-core machine: the proxy under test is pinned to core 0; the load generator (wrk) and the backends
 # (one nginx worker serving both "legacy" and "new") share core 1. Reports req/s, p50/p99/p99.9 latency, the proxy's
@@ -102,9 +104,9 @@ backends:
 flags: { source: file, file: $WORK/flags.json, held-file: $WORK/held.json }
 pool: { max-connections: 1024 }
 YAML
-FERRY_JVM_OPTS=${FERRY_JVM_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Dreactor.netty.ioWorkerCount=1 -Dio.netty.leakDetection.level=disabled"}
+JVM_OPTS=${JVM_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Dreactor.netty.ioWorkerCount=1 -Dio.netty.leakDetection.level=disabled"}
 # shellcheck disable=SC2086
-taskset -c "$PROXY_CORE" java $FERRY_JVM_OPTS -jar "$JAR" --config "$WORK/ferry.yaml" > "$OUT/ferry.log" 2>&1 &
+taskset -c "$PROXY_CORE" java $JVM_OPTS -jar "$JAR" --config "$WORK/ferry.yaml" > "$OUT/ferry.log" 2>&1 &
 pids+=($!)
 FERRY_PID=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$FERRY_ADMIN_PORT/health/ready" >/dev/null && break; sleep 0.5; done

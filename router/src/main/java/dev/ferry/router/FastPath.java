@@ -31,6 +31,7 @@ public final class FastPath {
     final ProxyHeaders headers;
     final ErrorResponses errors;
     final long clientReadNanos;
+    final long idleNanos;
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closing;
 
@@ -41,7 +42,8 @@ public final class FastPath {
             BackendClients clients,
             ProxyHeaders headers,
             ErrorResponses errors,
-            Duration clientRead) {
+            Duration clientRead,
+            Duration idle) {
         this.tenants = tenants;
         this.proxy = proxy;
         this.breakers = breakers;
@@ -49,6 +51,7 @@ public final class FastPath {
         this.headers = headers;
         this.errors = errors;
         this.clientReadNanos = clientRead.toNanos();
+        this.idleNanos = idle.toNanos();
     }
 
     /** Whether every backend is plain HTTP, which the fast path needs. */

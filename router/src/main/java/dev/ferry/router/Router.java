@@ -73,7 +73,8 @@ public final class Router implements AutoCloseable {
                         clients,
                         headers,
                         errors,
-                        config.timeouts().clientRead())
+                        config.timeouts().clientRead(),
+                        idleTimeout(config))
                 : null;
         this.readiness = new Readiness(routing);
         meters.gauge(

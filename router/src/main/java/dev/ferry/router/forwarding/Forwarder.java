@@ -59,7 +59,7 @@ public final class Forwarder {
                                 + " Sec-WebSocket-Key or Sec-WebSocket-Version: 13 (expected: an RFC 6455 handshake)"));
             }
             CircuitBreaker breaker = breakers.of(backend);
-            if (!breaker.tryAcquirePermission()) {
+            if (!BackendBreakers.tryAcquire(breaker)) {
                 return Mono.error(breakers.openError(backend));
             }
             // From here on the permission is settled exactly once, whatever happens: answered, failed, or released.

@@ -45,9 +45,8 @@ public final class BackendBreakers {
         CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(breakerConfig);
         for (Backend backend : Backend.values()) {
             CircuitBreaker breaker = registry.circuitBreaker(backend.tag());
-            breaker.getEventPublisher()
-                    .onStateTransition(
-                            e -> LOG.warn("Circuit breaker of backend {}: {}", backend.tag(), e.getStateTransition()));
+            // No event consumers: with one, Resilience4j builds an event (and reads the wall clock) for every call.
+            // Transitions are logged by the calls that cause them (tryAcquire, BreakerCall).
             breakers.put(backend, breaker);
             for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
                 meters.gauge(
@@ -71,6 +70,14 @@ public final class BackendBreakers {
 
     public BackendFailurePolicy failurePolicy() {
         return failurePolicy;
+    }
+
+    /** Asks the breaker for a call, logging the transition to half-open that the asking may cause. */
+    public static boolean tryAcquire(CircuitBreaker breaker) {
+        CircuitBreaker.State before = breaker.getState();
+        boolean permitted = breaker.tryAcquirePermission();
+        logIfChanged(breaker, before);
+        return permitted;
     }
 
     /** Logs a state change of a backend's breaker, seen by the call that recorded its outcome. */
