@@ -347,7 +347,7 @@
     show("plan-breakglass", plan.breakGlass);
     const refusals = $("plan-refusals");
     refusals.replaceChildren(...plan.refusals.map((r) => el("li", r.message, { "data-kind": r.kind })));
-    $("plan-why").textContent = plan.why || "";
+    $("plan-why").textContent = (plan.why || "").replace('run again with --break-glass --reason "..."', "plan it again with Break glass ticked and a reason");
     show("plan-why", !!plan.why);
     const body = $("plan-moves").querySelector("tbody");
     body.replaceChildren();
