@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the tools the tests use from Debian's packages, if missing: promtool (Debian 'prometheus').
+# Installs the tools the tests use from Debian's packages, if missing: promtool (Debian 'prometheus'), and the
+# headless browser the flags-admin console's browser test drives (Debian 'chromium' and 'chromium-driver').
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages)..."
   sudo_cmd=""

@@ -1,8 +1,10 @@
 package dev.ferry.admin.cli;
 
+import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.Plan;
+import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.TenantMover;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,6 +25,14 @@ abstract class ChangeCommand implements Callable<Integer> {
                     + " they are written to the moved-back rule, the marker the router needs")
     boolean breakGlass;
 
+    @Option(
+            names = "--expect-revision",
+            paramLabel = "REVISION",
+            description = "write only if the flag is still at this revision, the one the plan was made on (as 'plan'"
+                    + " and 'status' show it, e.g. 'event 180' or sha256:3f2a9c81d0e4); otherwise write nothing, show"
+                    + " the plan on the current state and exit with 1")
+    String expectRevision;
+
     private final FlagsAdmin root;
     private final boolean dryRun;
 
@@ -33,12 +43,26 @@ abstract class ChangeCommand implements Callable<Integer> {
 
     abstract Change change();
 
+    private String expected() {
+        return expectRevision == null ? null : expectRevision.strip();
+    }
+
     @Override
     public Integer call() {
         Change change = change();
         Operator operator = new Operator(root.by, reason, breakGlass);
         TenantMover mover = root.mover(spec);
-        Plan plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator);
+        if (expectRevision != null && expectRevision.isBlank()) {
+            throw new BadInputException("--expect-revision is empty (expected: the revision a plan or status shows,"
+                    + " e.g. 'event 180' or sha256:3f2a9c81d0e4)");
+        }
+        Plan plan;
+        try {
+            plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator, expected());
+        } catch (StalePlanException e) {
+            root.output(spec).stale(e);
+            return ExitCode.REFUSED;
+        }
         root.output(spec).plan(plan, dryRun);
         return plan.refused() ? ExitCode.REFUSED : ExitCode.OK;
     }

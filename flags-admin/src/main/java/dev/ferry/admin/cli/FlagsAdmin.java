@@ -46,11 +46,12 @@ import picocli.CommandLine.ScopeType;
         footer = {
             "",
             "Environment: FLAGS_ADMIN_UNLEASH_URL, FLAGS_ADMIN_TOKEN, FLAGS_ADMIN_FILE, FLAGS_ADMIN_FLAG,"
-                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY (not FERRY_*: the router refuses"
+                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY, FLAGS_ADMIN_CONSOLE_TOKEN (not FERRY_*: the router refuses"
                     + " unknown FERRY_ variables).",
             "Examples:",
             "  flags-admin --file ferry-demo/flags.json plan move acme --to new",
             "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" status",
+            "  flags-admin --file ferry-demo/flags.json serve --console-token \"$(openssl rand -hex 16)\"",
             "See docs/flags-admin.md."
         })
 public final class FlagsAdmin implements Callable<Integer> {
@@ -142,6 +143,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         cli.addSubcommand("show", new ShowCommand(root));
         addChanges(cli, root, false);
         cli.addSubcommand("history", new HistoryCommand(root));
+        cli.addSubcommand("serve", new ServeCommand(root));
         CommandLine plan = new CommandLine(new PlanCommand());
         addChanges(plan, root, true);
         cli.addSubcommand("plan", plan);
@@ -162,7 +164,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         spec.commandLine()
                 .getErr()
                 .println("flags-admin: name a command (status, show, move, wave, pin, remove, history,"
-                        + " plan); --help lists them");
+                        + " plan, serve); --help lists them");
         return ExitCode.BAD_INPUT;
     }
 
@@ -216,7 +218,11 @@ public final class FlagsAdmin implements Callable<Integer> {
     }
 
     TenantMover mover(CommandLine.Model.CommandSpec spec) {
-        return new TenantMover(store(), clock, progress(spec.commandLine().getErr()));
+        return mover(spec, progress(spec.commandLine().getErr()));
+    }
+
+    TenantMover mover(CommandLine.Model.CommandSpec spec, Progress progress) {
+        return new TenantMover(store(), clock, progress);
     }
 
     Output output(CommandLine.Model.CommandSpec spec) {

@@ -3,6 +3,7 @@ package dev.ferry.admin.cli;
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
+import dev.ferry.admin.tenants.Times;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

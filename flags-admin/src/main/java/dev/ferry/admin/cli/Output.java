@@ -2,19 +2,19 @@ package dev.ferry.admin.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.OneWayGuard;
 import dev.ferry.admin.tenants.Placement;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
 import dev.ferry.admin.tenants.TenantMover;
 import dev.ferry.admin.tenants.Text;
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,10 +35,7 @@ final class Output {
     }
 
     static String error(String message, int exitCode) {
-        return JSON.createObjectNode()
-                .put("error", message)
-                .put("exitCode", exitCode)
-                .toString();
+        return JsonViews.error(message, exitCode).toString();
     }
 
     // ---------------------------------------------------------------- status
@@ -46,13 +43,7 @@ final class Output {
     void status(Status status) {
         Migration m = status.migration();
         if (json) {
-            ObjectNode o = header(m, status.source());
-            ArrayNode rules = o.putArray("rules");
-            for (Status.RuleStatus r : status.rules()) {
-                rules.add(rule(r.rule()).put("position", r.position()).put("decides", r.decides()));
-            }
-            o.put("listedOnNew", status.listedOnNew()).put("listedOnLegacy", status.listedOnLegacy());
-            print(o);
+            print(JsonViews.status(status));
             return;
         }
         out.println("Flag " + m.flag() + " in " + status.source() + ": "
@@ -114,24 +105,7 @@ final class Output {
         Placement later = e.later();
         boolean changesLater = later.backend() != now.backend();
         if (json) {
-            ObjectNode o = header(e.migration(), e.source());
-            o.put("tenant", e.tenant())
-                    .put("backend", now.backend().tag())
-                    .put("rule", now.ruleName())
-                    .put("deliberate", now.deliberate())
-                    .put("why", now.why());
-            if (changesLater) {
-                o.putObject("later")
-                        .put("backend", later.backend().tag())
-                        .put("rule", later.ruleName())
-                        .put(
-                                "at",
-                                later.rule() == null || later.rule().startsAt() == null
-                                        ? null
-                                        : later.rule().startsAt().toString());
-            }
-            o.set("since", e.since() == null ? null : e.since().toJson());
-            print(o);
+            print(JsonViews.show(e));
             return;
         }
         out.println(e.tenant() + " → " + now.backend().tag());
@@ -177,40 +151,8 @@ final class Output {
     // ---------------------------------------------------------------- plan
 
     void plan(Plan plan, boolean dryRun) {
-        boolean written = !dryRun && !plan.refused() && plan.writes();
         if (json) {
-            ObjectNode o = header(plan.before(), null);
-            o.put("operation", plan.operation())
-                    .put("dryRun", dryRun)
-                    .put("refused", plan.refused())
-                    .put("breakGlass", plan.breakGlass())
-                    .put("written", written)
-                    .put("revisionAfter", plan.revision());
-            ArrayNode moves = o.putArray("moves");
-            plan.moves().forEach(m -> moves.add(HistoryEntry.moveJson(m)));
-            ArrayNode scheduled = o.putArray("scheduled");
-            plan.scheduled().forEach(m -> scheduled.add(HistoryEntry.moveJson(m)));
-            ArrayNode rules = o.putArray("rules");
-            for (Plan.RuleChange r : plan.rules()) {
-                rules.addObject()
-                        .put("rule", r.rule())
-                        .put("kind", r.kind())
-                        .put("change", r.change())
-                        .put("description", r.description());
-            }
-            ArrayNode refusals = o.putArray("refusals");
-            for (Plan.Refusal r : plan.refusals()) {
-                ObjectNode ro =
-                        refusals.addObject().put("kind", r.kind().name()).put("message", r.message());
-                ArrayNode ts = ro.putArray("tenants");
-                r.tenants().forEach(ts::add);
-            }
-            if (!plan.refusals().isEmpty()) {
-                o.put("why", OneWayGuard.WHY);
-            }
-            ArrayNode notes = o.putArray("notes");
-            plan.notes().forEach(notes::add);
-            print(o);
+            print(JsonViews.plan(plan, dryRun));
             return;
         }
         out.println((dryRun ? "Plan: " : "Change: ") + plan.operation());
@@ -260,6 +202,20 @@ final class Output {
         flush();
     }
 
+    /** A change refused because the flag moved on since its plan: why, and the plan on the current state. */
+    void stale(StalePlanException e) {
+        if (json) {
+            ObjectNode o = JsonViews.error(e.getMessage(), ExitCode.REFUSED);
+            o.put("expectedRevision", e.expected());
+            o.set("plan", JsonViews.plan(e.plan(), true));
+            print(o);
+            return;
+        }
+        out.println("NOT WRITTEN: " + wrap(e.getMessage(), "  ").strip());
+        out.println();
+        plan(e.plan(), true);
+    }
+
     /** Moves grouped by where from and where to, every tenant named. */
     private void moves(String title, List<Plan.Move> moves) {
         if (moves.isEmpty()) {
@@ -283,9 +239,7 @@ final class Output {
 
     void history(List<HistoryEntry> entries) {
         if (json) {
-            ArrayNode a = JSON.createArrayNode();
-            entries.forEach(e -> a.add(e.toJson()));
-            print(a);
+            print(JsonViews.history(entries));
             return;
         }
         if (entries.isEmpty()) {
@@ -316,42 +270,6 @@ final class Output {
     }
 
     // ---------------------------------------------------------------- shared
-
-    private static ObjectNode header(Migration m, String source) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("flag", m.flag());
-        if (source != null) {
-            o.put("source", source);
-        }
-        o.put("revision", m.revision()).put("enabled", m.enabled());
-        return o;
-    }
-
-    private static ObjectNode rule(Rule r) {
-        ObjectNode o = JSON.createObjectNode()
-                .put("name", r.name())
-                .put("kind", r.kind().label())
-                .put("backend", r.backend().tag())
-                .put("deliberate", r.deliberate())
-                .put("percent", r.percent())
-                .put("groupId", r.groupId())
-                .put("startsAt", time(r.startsAt()))
-                .put("disabled", r.disabled())
-                .put("by", r.stamp().by())
-                .put("at", time(r.stamp().at()))
-                .put("reason", r.stamp().reason());
-        if (r.tenants() == null) {
-            o.putNull("tenants");
-        } else {
-            ArrayNode ts = o.putArray("tenants");
-            r.tenants().forEach(ts::add);
-        }
-        return o;
-    }
-
-    private static String time(Instant t) {
-        return t == null ? null : t.toString();
-    }
 
     private void print(Object node) {
         try {

@@ -1,6 +1,7 @@
 package dev.ferry.admin.cli;
 
 import dev.ferry.admin.tenants.Change;
+import dev.ferry.admin.tenants.Times;
 import java.nio.file.Path;
 import java.util.Set;
 import picocli.CommandLine.Command;

@@ -79,6 +79,20 @@ public final class TenantMover {
      * @throws ConflictException when the flag kept changing under it ({@code attempts} times)
      */
     public Plan apply(Change change, Operator operator) {
+        return apply(change, operator, null);
+    }
+
+    /**
+     * Applies the change only if the migration is still at {@code expectedRevision}, the revision of the plan the
+     * operator saw ("apply exactly the plan I saw"): otherwise nothing is written and the change is planned again on
+     * the fresh state, for the operator to look at. A conflict while writing is then not planned again and written, but
+     * refused the same way.
+     *
+     * @param expectedRevision the revision the approved plan was made on ({@link Migration#revision()}); null
+     *     applies the change to whatever the migration is when it is written, like {@link #apply(Change, Operator)}
+     * @throws StalePlanException when the migration is no longer at {@code expectedRevision}
+     */
+    public Plan apply(Change change, Operator operator, String expectedRevision) {
         ConflictException last = null;
         Plan written = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -89,6 +103,11 @@ public final class TenantMover {
                 progress.done();
                 return written.withNote("a concurrent change was written right after this one (" + last.getMessage()
                         + "); this change is in place");
+            }
+            if (expectedRevision != null
+                    && !expectedRevision.equals(snapshot.migration().revision())) {
+                progress.done();
+                throw new StalePlanException(expectedRevision, plan);
             }
             if (last != null) {
                 plan = plan.withNote("the flag changed while this change was being written (" + last.getMessage()

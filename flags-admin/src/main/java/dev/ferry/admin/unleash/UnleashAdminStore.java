@@ -91,12 +91,15 @@ public final class UnleashAdminStore implements MigrationStore {
 
     @Override
     public Snapshot read() {
+        // The revision first: a change landing in between then shows as a newer revision later (a plan applied with
+        // --expect-revision is refused rather than applied to a state it was not made on)
+        String revision = revision();
         State state = state();
         List<Rule> rules = new ArrayList<>();
         for (int i = 0; i < state.strategies().size(); i++) {
             rules.add(Strategies.read(state.strategies().get(i), i));
         }
-        return new Snapshot(new Migration(flag, state.enabled(), rules, revision()), state.digest());
+        return new Snapshot(new Migration(flag, state.enabled(), rules, revision), state.digest());
     }
 
     /** The flag's strategies in the environment, in their order, and whether it is on there. */

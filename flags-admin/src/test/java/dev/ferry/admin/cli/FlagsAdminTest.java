@@ -238,4 +238,68 @@ class FlagsAdminTest {
                         .err())
                 .contains("has more than milliseconds");
     }
+
+    @Test
+    void writesWithExpectRevisionOnlyWhileTheFlagIsStillAtThatRevision() throws Exception {
+        Cli.Result plan = Cli.run("--file", file, "plan", "move", "acme", "--to", "new", "--json");
+        String revision = JSON.readTree(plan.out()).path("revision").asText();
+        Cli.run("--file", file, "pin", "initech", "--by", "john");
+        String between = Files.readString(flags);
+
+        Cli.Result stale = Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", revision);
+        Cli.Result staleJson =
+                Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", revision, "--json");
+
+        assertThat(stale.exitCode()).isEqualTo(ExitCode.REFUSED);
+        assertThat(stale.out())
+                .startsWith("NOT WRITTEN: the migration changed since the plan was made: it was planned on revision "
+                        + revision)
+                .contains("Plan: move acme --to new --rule pilot")
+                .contains("legacy (no rule) → new (pilot), 1 tenant:\n    acme");
+        JsonNode json = JSON.readTree(staleJson.out());
+        assertThat(json.path("exitCode").asInt()).isEqualTo(ExitCode.REFUSED);
+        assertThat(json.path("expectedRevision").asText()).isEqualTo(revision);
+        String now = json.path("plan").path("revision").asText();
+        assertThat(now).isNotEqualTo(revision);
+        assertThat(Files.readString(flags)).isEqualTo(between);
+
+        Cli.Result written = Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", now);
+
+        assertThat(written.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(written.out()).contains("Written: revision sha256:");
+    }
+
+    @Test
+    void refusesToServeTheConsoleWithoutATokenOrWithBadOptions() {
+        Cli.Result none = Cli.run("--file", file, "serve");
+        Cli.Result shortToken = Cli.run("--file", file, "serve", "--console-token", "secret");
+        Cli.Result badListen =
+                Cli.run("--file", file, "serve", "--console-token", "0123456789abcdef", "--listen", "localhost");
+        Cli.Result badPort =
+                Cli.run("--file", file, "serve", "--console-token", "0123456789abcdef", "--listen", "127.0.0.1:99999");
+        Cli.Result bothSplits = Cli.run(
+                "--file",
+                file,
+                "serve",
+                "--console-token",
+                "0123456789abcdef",
+                "--router-metrics",
+                "http://127.0.0.1:9901/metrics",
+                "--prometheus",
+                "http://127.0.0.1:9090");
+        Cli.Result badUrl = Cli.run(
+                "--file", file, "serve", "--console-token", "0123456789abcdef", "--router-metrics", "127.0.0.1:9901");
+
+        assertThat(List.of(none, shortToken, badListen, badPort, bothSplits, badUrl))
+                .extracting(Cli.Result::exitCode)
+                .containsOnly(ExitCode.BAD_INPUT);
+        assertThat(none.err())
+                .contains("no console token")
+                .contains("--console-token TOKEN or FLAGS_ADMIN_CONSOLE_TOKEN");
+        assertThat(shortToken.err()).contains("the console token is 6 characters (expected: at least 16");
+        assertThat(badListen.err()).contains("--listen 'localhost' has no port (expected: HOST:PORT");
+        assertThat(badPort.err()).contains("the port is not 0 to 65535");
+        assertThat(bothSplits.err()).contains("both --router-metrics and --prometheus");
+        assertThat(badUrl.err()).contains("--router-metrics '127.0.0.1:9901' is not an http(s) URL");
+    }
 }

@@ -422,6 +422,52 @@ public abstract class MigrationStoreContract {
     }
 
     @Test
+    void appliesExactlyThePlanSeenOnlyWhileTheFlagIsStillAtItsRevision() {
+        Plan seen = mover().plan(new Change.Pin(Set.of("acme")), JANE);
+        new TenantMover(anotherOperatorsStore(), Clock.systemUTC(), Progress.none())
+                .apply(new Change.MoveToNew(Set.of("acme"), "pilot", null), JOHN);
+        String between = store.read().digest();
+
+        assertThatThrownBy(() -> mover().apply(
+                                new Change.Pin(Set.of("acme")),
+                                JANE,
+                                seen.before().revision()))
+                .isInstanceOfSatisfying(StalePlanException.class, e -> {
+                    assertThat(e.expected()).isEqualTo(seen.before().revision());
+                    assertThat(e.plan().before().revision())
+                            .isNotEqualTo(seen.before().revision());
+                    // the same change on the fresh state: now a move back, which the guard refuses
+                    assertThat(e.plan().refused()).isTrue();
+                    assertThat(e.getMessage()).contains("changed since the plan was made", "nothing was written");
+                });
+        assertThat(store.read().digest()).isEqualTo(between);
+
+        Plan fresh = mover().plan(new Change.MoveToNew(Set.of("initech"), "pilot", null), JANE);
+        Plan written = mover().apply(
+                        new Change.MoveToNew(Set.of("initech"), "pilot", null),
+                        JANE,
+                        fresh.before().revision());
+
+        assertThat(written.revision()).isNotNull().isNotEqualTo(fresh.before().revision());
+        assertThat(written.moves()).extracting(Plan.Move::tenant).containsExactly("initech");
+        assertThat(listed("pilot")).containsExactlyInAnyOrder("globex", "acme", "initech");
+    }
+
+    @Test
+    void refusesAnExpectedRevisionWhenAnotherOperatorWritesBetweenTheReadAndTheWrite() {
+        TenantMover john = new TenantMover(anotherOperatorsStore(), Clock.systemUTC(), Progress.none());
+        TenantMover jane = new TenantMover(
+                store,
+                Clock.systemUTC(),
+                meanwhile(() -> john.apply(new Change.MoveToNew(Set.of("initech"), "pilot", null), JOHN)));
+        String revision = store.read().migration().revision();
+
+        assertThatThrownBy(() -> jane.apply(new Change.MoveToNew(Set.of("acme"), "pilot", null), JANE, revision))
+                .isInstanceOf(StalePlanException.class);
+        assertThat(listed("pilot")).containsExactlyInAnyOrder("globex", "initech");
+    }
+
+    @Test
     void refusesWithAClearMessageWhenTheFlagKeepsChanging() {
         TenantMover john = new TenantMover(anotherOperatorsStore(), Clock.systemUTC(), Progress.none());
         TenantMover jane = new TenantMover(

@@ -1,15 +1,14 @@
-package dev.ferry.admin.cli;
+package dev.ferry.admin.tenants;
 
-import dev.ferry.admin.tenants.BadInputException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
 /** Start times as operators write them, checked for what Unleash can match. */
-final class Times {
+public final class Times {
     private Times() {}
 
-    static Instant parse(String raw, String option) {
+    public static Instant parse(String raw, String option) {
         if (raw == null) {
             return null;
         }
