@@ -49,6 +49,8 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     /** Headers Ferry builds itself from headers Netty validated already: no second validation. */
     private static final HttpHeadersFactory TRUSTED_HEADERS =
             DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    /** Messages a client may pipeline behind the exchange in flight; more is abuse, and the connection is closed. */
+    private static final int MAX_QUEUED = 16 * 1024;
 
     private enum State {
         /** Between requests. */
@@ -69,6 +71,14 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     private ScheduledFuture<?> readCheck;
     /** Whether Reactor Netty's keep-alive idle handler may be in the pipeline (at first, and after its requests). */
     private boolean reactorIdleHandler = true;
+    /** Whether Reactor Netty served a request on this connection, after which it may add its idle handler again. */
+    private boolean slowSeen;
+    /** Whether the request Reactor Netty serves, or its response, ends the connection. */
+    private boolean slowCloses;
+    /** The connection ends after the current response: nothing read after it is served. */
+    private boolean closing;
+
+    private boolean draining;
 
     private long idleSince;
     private ScheduledFuture<?> idleCheck;
@@ -87,12 +97,27 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastRead = System.nanoTime();
+        if (closing) {
+            ReferenceCountUtil.release(msg); // after a response that closes the connection: never served
+            return;
+        }
         if ((queued != null && !queued.isEmpty()) || (msg instanceof HttpRequest && state != State.IDLE)) {
             // Pipelined behind an exchange in flight: waits, and nothing more is read meanwhile.
             if (queued == null) {
                 queued = new ArrayDeque<>(4);
             }
+            if (queued.size() >= MAX_QUEUED) {
+                ReferenceCountUtil.release(msg);
+                closing = true;
+                releaseQueued();
+                ctx.close();
+                return;
+            }
             queued.add(msg);
+            if (state == State.SLOW) {
+                // Reactor Netty turns auto-read on at the end of its request; nothing more until this one's turn.
+                ctx.channel().config().setAutoRead(false);
+            }
             return;
         }
         dispatch(msg);
@@ -101,7 +126,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest request) {
             if (eligible(request)) {
-                if (reactorIdleHandler) {
+                if (reactorIdleHandler || slowSeen) {
                     ownIdleness();
                 }
                 state = State.FAST;
@@ -110,6 +135,8 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             } else {
                 state = State.SLOW;
                 reactorIdleHandler = true;
+                slowSeen = true;
+                slowCloses = !HttpUtil.isKeepAlive(request);
                 ctx.fireChannelRead(msg);
                 if (request.headers().contains(HttpHeaderNames.UPGRADE)
                         && ctx.pipeline().context(this) != null) {
@@ -132,6 +159,9 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
      */
     private void ownIdleness() {
         reactorIdleHandler = false;
+        if (slowSeen && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false); // Reactor Netty's end of request turned it on
+        }
         if (ctx.pipeline().get(NettyPipeline.IdleTimeoutHandler) != null) {
             ctx.pipeline().remove(NettyPipeline.IdleTimeoutHandler);
         }
@@ -202,13 +232,23 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
-        if (state == State.SLOW
-                && msg instanceof LastHttpContent
-                && !(msg instanceof HttpResponse response && response.status().code() < 200)) {
-            // Reactor Netty's response is complete: the next request is the fast path's to take.
+        if (state != State.SLOW) {
+            return;
+        }
+        boolean interim =
+                msg instanceof HttpResponse response && response.status().code() < 200;
+        if (msg instanceof HttpResponse response && !interim && !HttpUtil.isKeepAlive(response)) {
+            slowCloses = true;
+        }
+        if (msg instanceof LastHttpContent && !interim) {
+            // Reactor Netty's response is complete: the next request is the fast path's to take, unless this
+            // response ends the connection (Reactor Netty closes it), in which case nothing after it is served.
             state = State.IDLE;
             idleSince = System.nanoTime();
-            if (queued != null && !queued.isEmpty()) {
+            if (slowCloses) {
+                closing = true;
+                releaseQueued();
+            } else if (queued != null && !queued.isEmpty()) {
                 ctx.executor().execute(this::drain);
             }
         }
@@ -272,24 +312,46 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
         call = null;
         state = State.IDLE;
         idleSince = System.nanoTime();
-        if (ended.closeAfter) {
+        if (ended.closeAfter || shared.isClosing()) {
+            closing = true;
             releaseQueued();
             lastWrite.addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        drain();
+        if (slowSeen && ctx.pipeline().get(NettyPipeline.IdleTimeoutHandler) != null) {
+            ctx.pipeline().remove(NettyPipeline.IdleTimeoutHandler); // re-added by Reactor Netty meanwhile
+        }
+        if (!draining) {
+            drain(); // else the loop below goes on: no recursion however many requests are pipelined
+        }
     }
 
     private void drain() {
-        while (queued != null && !queued.isEmpty() && ctx.channel().isActive()) {
-            Object next = queued.peek();
-            if (next instanceof HttpRequest && state != State.IDLE) {
-                return;
+        draining = true;
+        try {
+            while (queued != null && !queued.isEmpty() && ctx.channel().isActive() && !closing) {
+                Object next = queued.peek();
+                if (next instanceof HttpRequest && state != State.IDLE) {
+                    break;
+                }
+                queued.poll();
+                dispatch(next);
             }
-            queued.poll();
-            dispatch(next);
+        } finally {
+            draining = false;
         }
-        if (state == State.IDLE && ctx.channel().isActive()) {
+        Call c = call;
+        if (c != null) {
+            c.flushBackend();
+            if (!c.requestDone && readCheck == null) {
+                readCheck = ctx.executor().schedule(this, shared.clientReadNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+        if (state != State.SLOW
+                && !closing
+                && (queued == null || queued.isEmpty())
+                && ctx.channel().isActive()
+                && (c == null || c.canTakeMore())) {
             ctx.read();
         }
     }
@@ -313,7 +375,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
         private final HttpRequest request;
         private final Exchange exchange;
         private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
-        private final boolean closeAfter;
+        private boolean closeAfter;
         private Backend backend;
         private TenantId tenant;
         private String uri;
@@ -415,9 +477,22 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
         }
 
         void requestContent(HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                malformedRequest(content);
+                return;
+            }
             boolean last = content instanceof LastHttpContent;
             if (last) {
                 requestDone = true;
+                if (!((LastHttpContent) content).trailingHeaders().isEmpty()) {
+                    // Trailers are not forwarded (they would slip past the header rules), as on Reactor Netty.
+                    ((LastHttpContent) content).trailingHeaders().clear();
+                }
+                // Keep a read pending while the backend works: the client's close is seen at once, and whatever it
+                // pipelines waits in the queue (one read's worth at most: none while something waits already).
+                if (queued == null || queued.isEmpty()) {
+                    ctx.read();
+                }
             }
             if (finished || responseDone) {
                 content.release(); // answered already (an error, or the backend's early response): discarded
@@ -429,6 +504,42 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             if (last) {
                 finishIfDone(null);
             }
+        }
+
+        /**
+         * A body Netty could not decode (a bad chunk): the backend must never see it end as if complete, and the
+         * connection's framing is lost, so it closes after the answer.
+         */
+        private void malformedRequest(HttpContent content) {
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            requestDone = true;
+            closeAfter = true;
+            if (connection != null) {
+                connection.release(false);
+                connection = null;
+            }
+            if (finished || responseDone) {
+                finishIfDone(null);
+                return;
+            }
+            ProxyException error = new ProxyException(
+                    ProxyFailure.REQUEST_INVALID,
+                    "the request body could not be read: "
+                            + (cause == null ? "malformed" : cause.getMessage())
+                            + " (expected: a body framed by Content-Length or valid chunked encoding)");
+            if (breaker != null) {
+                breaker.release();
+            }
+            if (responseStarted) {
+                shared.proxy.failed(exchange, request.method().name(), request.uri(), error);
+                finished = true;
+                releasePending();
+                ctx.close();
+                done();
+                return;
+            }
+            respondWithError(error);
         }
 
         private void send(HttpContent content) {
@@ -501,7 +612,16 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                     backendBroken(cause);
                     return;
                 }
-                if (content instanceof LastHttpContent) {
+                if (content instanceof LastHttpContent last) {
+                    if (connection.failure() != null) {
+                        // The end Netty reports when the backend's connection broke: a cut body, not a whole one.
+                        content.release();
+                        backendFailed(connection.failure());
+                        return;
+                    }
+                    if (!last.trailingHeaders().isEmpty()) {
+                        last.trailingHeaders().clear();
+                    }
                     responseDone = true;
                     connection.disarm();
                     ChannelFuture lastWrite = ctx.writeAndFlush(content);
@@ -520,6 +640,12 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                         connection.channel().config().setAutoRead(false);
                     }
                 }
+                return;
+            }
+            if (!(message instanceof HttpResponse)) {
+                // Not HTTP any more (a backend that switched protocols unasked): it cannot be relayed.
+                ReferenceCountUtil.release(message);
+                backendBroken(null);
             }
         }
 
@@ -534,6 +660,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                 // Chunked or delimited by the backend's close: framed anew for the client either way.
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
+            closeAfter |= shared.isClosing();
             if (closeAfter) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
@@ -591,7 +718,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                 shared.pool(backend).acquire(ctx.channel(), this);
                 return;
             }
-            breaker.backendFailed(error);
+            breaker.failed(error);
             if (!responseStarted) {
                 respondWithError(error);
                 return;
@@ -621,6 +748,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                 connection = null;
             }
             var response = shared.errors.response(ctx.alloc(), failure, message);
+            closeAfter |= shared.isClosing();
             if (closeAfter) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
@@ -662,6 +790,9 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             }
             finished = true;
             exchange.clientClosed = true;
+            if (acquiring) {
+                shared.pool(backend).cancel(ctx.channel(), this);
+            }
             if (connection != null) {
                 connection.release(false);
                 connection = null;

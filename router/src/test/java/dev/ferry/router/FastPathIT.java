@@ -124,7 +124,9 @@ class FastPathIT {
             assertThat(response.body()).isEqualTo(body + i);
             assertThat(response.headers().firstValue("X-Served-By")).hasValue("new");
         }
-        assertThat(router.metrics()).contains("ferry_pool_connections{backend=\"new\",state=\"idle\"} 1.0");
+        assertThat(router.metrics())
+                .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0")
+                .doesNotContain("ferry_pool_connections{backend=\"new\",state=\"idle\"} 0.0");
     }
 
     @Test
@@ -146,6 +148,117 @@ class FastPathIT {
                 .contains("outcome=\"client_closed\""));
         assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
         assertThat(router.get("globex", "/").body()).isEqualTo("served by new");
+    }
+
+    @Test
+    void neverServesWhatIsPipelinedAfterAResponseThatClosesTheConnection() throws Exception {
+        // First an answer of Ferry's own that closes, then one of Reactor Netty's (HTTP/1.0, no keep-alive).
+        String ownAnswer = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET /no-tenant HTTP/1.1\r
+                Host: x\r
+                Connection: close\r
+                \r
+                POST /must-not-arrive HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                Content-Length: 2\r
+                \r
+                hi""");
+        String reactorAnswer = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET /old HTTP/1.0\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                \r
+                POST /must-not-arrive-either HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                Content-Length: 2\r
+                \r
+                hi""");
+
+        assertThat(ownAnswer).startsWith("HTTP/1.1 400").contains("tenant_missing");
+        assertThat(ownAnswer.split("HTTP/1.1 ", -1)).hasSize(2);
+        assertThat(reactorAnswer).contains("served by legacy");
+        assertThat(reactorAnswer.split("HTTP/1.1 ", -1)).hasSize(2);
+        backends.of(Backend.LEGACY).verify(0, postRequestedFor(urlEqualTo("/must-not-arrive")));
+        backends.of(Backend.LEGACY).verify(0, postRequestedFor(urlEqualTo("/must-not-arrive-either")));
+    }
+
+    @Test
+    void answersABodyThatCannotBeDecodedWith400AndNeverCompletesItTowardTheBackend() throws Exception {
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                POST /chunks HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: globex\r
+                Transfer-Encoding: chunked\r
+                \r
+                5\r
+                hello\r
+                zz-not-a-size\r
+                \r
+                """);
+
+        assertThat(response).startsWith("HTTP/1.1 400").contains("request_invalid");
+        assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0"));
+    }
+
+    @Test
+    void closesAStalledUploadPipelinedBehindAnotherRequest() throws Exception {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), router.router().port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /first HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\n\r\n"
+                            + "POST /second HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\nContent-Length: 100\r\n\r\n"
+                            + "only ten..")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            String answered = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+            assertThat(answered).startsWith("HTTP/1.1 200").contains("served by new");
+            assertThat(answered.split("HTTP/1.1 ", -1)).hasSize(2);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0"));
+        backends.of(Backend.NEW).verify(0, postRequestedFor(urlEqualTo("/second")));
+    }
+
+    @Test
+    void answersAHundredPipelinedRequestsInOrder() throws Exception {
+        // Netty's codec refuses more than 128 unanswered requests on a connection; a hundred is deep already.
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            // Every other one fails at once (no tenant), the rest go to a backend: both kinds keep their turn.
+            requests.append("GET /n").append(i).append(" HTTP/1.1\r\nHost: x\r\n");
+            if (i % 2 == 0) {
+                requests.append("X-Tenant-Id: acme\r\n");
+            }
+            if (i == 99) {
+                requests.append("Connection: close\r\n");
+            }
+            requests.append("\r\n");
+        }
+
+        String response = RawHttp.exchange(router.router().port(), requests.toString());
+
+        String[] statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3})")
+                .matcher(response)
+                .results()
+                .map(match -> match.group(1))
+                .toArray(String[]::new);
+        assertThat(statuses).hasSize(100);
+        for (int i = 0; i < 100; i++) {
+            assertThat(statuses[i]).as("response %d", i).isEqualTo(i % 2 == 0 ? "200" : "400");
+        }
     }
 
     @Test

@@ -147,6 +147,20 @@ public final class BackendPool implements AutoCloseable {
         pool.acquire(acquirer);
     }
 
+    /** Withdraws a request still waiting for a connection (its client went away); a no-op otherwise. */
+    public void cancel(Channel client, Acquirer acquirer) {
+        LoopPool pool = current.get();
+        if (pool != null) {
+            pool.waiters.removeIf(waiter -> {
+                if (waiter.acquirer == acquirer) {
+                    waiter.timeout.cancel(false);
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
     public int active() {
         int n = 0;
         for (LoopPool pool : loops) {
@@ -376,6 +390,8 @@ public final class BackendPool implements AutoCloseable {
         private long lastRead;
         private ScheduledFuture<?> check;
         private Throwable cause;
+        private boolean reading;
+        private boolean releaseAfterRead;
 
         Connection(LoopPool pool, Channel channel) {
             this.pool = pool;
@@ -407,9 +423,24 @@ public final class BackendPool implements AutoCloseable {
             channel.flush();
         }
 
-        /** Gives the connection back: kept for the next request when {@code reusable}, else closed. */
+        /**
+         * Gives the connection back: kept for the next request when {@code reusable}, else closed. Released while the
+         * response's last bytes are being decoded, it rejoins the pool only after that read: bytes a backend sends
+         * beyond its response then close it instead of reaching the next request.
+         */
         public void release(boolean reusable) {
+            if (reusable && reading) {
+                listener = null;
+                disarm();
+                releaseAfterRead = true;
+                return;
+            }
             pool.release(this, reusable);
+        }
+
+        /** The error that broke the connection, if any: an end of response seen after it is a cut body. */
+        public Throwable failure() {
+            return cause;
         }
 
         /** From now on, the backend may not stay silent longer than the response timeout. */
@@ -449,6 +480,7 @@ public final class BackendPool implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
             lastRead = System.nanoTime();
+            reading = true;
             Listener l = listener;
             if (l == null) {
                 // Nothing was asked: a backend talking out of turn cannot be trusted with the next request.
@@ -461,6 +493,12 @@ public final class BackendPool implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            reading = false;
+            if (releaseAfterRead) {
+                releaseAfterRead = false;
+                pool.release(this, true);
+                return;
+            }
             Listener l = listener;
             if (l != null) {
                 l.backendReadComplete();
@@ -477,6 +515,8 @@ public final class BackendPool implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            reading = false;
+            releaseAfterRead = false;
             Listener l = listener;
             listener = null;
             if (l != null) {
@@ -491,9 +531,8 @@ public final class BackendPool implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable error) {
             if (cause == null) {
-                cause = error instanceof java.io.IOException
-                        ? error
-                        : new java.io.IOException("backend '" + backend.tag() + "': " + error.getMessage(), error);
+                // Only I/O errors are the backend's; anything else is Ferry's own (and classified as internal).
+                cause = error;
             }
             ctx.close();
         }
