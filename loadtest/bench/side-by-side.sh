@@ -6,6 +6,8 @@
 #   ROUNDS=5 SECONDS_PER_RUN=20 loadtest/bench/side-by-side.sh
 #   JVM_OPTS="... -XX:StartFlightRecording=filename=/tmp/ferry.jfr,settings=profile" CASES=get:32 TARGETS=ferry \
 #     loadtest/bench/side-by-side.sh        # Ferry's JVM options (a profile with JFR); one case, one target
+#   FIXED_RATES=11600 FIXED_SECONDS=60 FIXED_TARGETS=ferry FIXED_POST_PERCENT=20 FIXED_TENANTS=10000 \
+#     CASES=get:32 TARGETS=ferry ROUNDS=1 loadtest/bench/side-by-side.sh   # 1 billion requests a day, for a minute
 #
 # Layout on a 2-core machine: the proxy under test is pinned to core 0; the load generator (wrk) and the backends
 # (one nginx worker serving both "legacy" and "new") share core 1. Reports req/s, p50/p99/p99.9 latency, the proxy's
@@ -85,6 +87,7 @@ http {
       proxy_set_header Connection "";
       proxy_set_header X-Forwarded-For \$remote_addr;
       proxy_buffering on;
+      add_header X-Ferry-Backend \$backend always;
     }
   }
 }
@@ -102,6 +105,7 @@ backends:
   legacy.url: http://127.0.0.1:$BACKEND_PORT
   new.url: http://127.0.0.1:$((BACKEND_PORT + 10))
 flags: { source: file, file: $WORK/flags.json, held-file: $WORK/held.json }
+forwarding: { served-by-header: X-Ferry-Backend }
 pool: { max-connections: 1024 }
 YAML
 JVM_OPTS=${JVM_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Dreactor.netty.ioWorkerCount=1 -Dio.netty.leakDetection.level=disabled"}
@@ -163,22 +167,25 @@ done
 # --- fixed-rate latency (open model: Gatling's constant arrival rate), the same traffic to nginx and to Ferry ---
 FIXED_RATES=${FIXED_RATES-"2000 10000"}
 FIXED_SECONDS=${FIXED_SECONDS:-30}
+FIXED_TARGETS=${FIXED_TARGETS:-"nginx ferry"}
+FIXED_POST_PERCENT=${FIXED_POST_PERCENT:-0}
+FIXED_TENANTS=${FIXED_TENANTS:-1000}
 : > "$OUT/fixed.txt"
 if [ -n "$FIXED_RATES" ]; then
   ./mvnw -q -B -pl loadtest test-compile >/dev/null
   for rate in $FIXED_RATES; do
-    for target in nginx ferry; do
+    for target in $FIXED_TARGETS; do
       port=$NGINX_PORT; [ "$target" = ferry ] && port=$FERRY_PORT
       echo "fixed rate: $target at $rate req/s for $FIXED_SECONDS s (after a 10 s ramp)"
       taskset -c "$LOAD_CORE" ./mvnw -B -pl loadtest gatling:test \
         -Dgatling.simulationClass=dev.ferry.loadtest.SteadyTenantMixSimulation \
         -Dferry.baseUrl="http://127.0.0.1:$port" -Drate="$rate" -Dramp=10 -Dduration="$FIXED_SECONDS" \
-        -DpostPercent=0 -Dtenants=1000 -Dp99Millis=10000 > "$OUT/fixed-$target-$rate.txt" 2>&1 || true
+        -DpostPercent="$FIXED_POST_PERCENT" -Dtenants="$FIXED_TENANTS" -Dp99Millis=10000 > "$OUT/fixed-$target-$rate.txt" 2>&1 || true
       awk -F'|' -v t="$target" -v r="$rate" '
         function v(x) { gsub(/[ ,]/, "", x); return x }
-        /^> request count/ {n=v($2)} /^> response time 50th/ {p50=v($2)} /^> response time 95th/ {p95=v($2)}
+        /^> request count/ {n=v($2); ko=v($4); if (ko == "-") ko = 0} /^> response time 50th/ {p50=v($2)} /^> response time 95th/ {p95=v($2)}
         /^> response time 99th/ {p99=v($2)} /^> max response time/ {max=v($2)}
-        END {print t, r, n, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" >> "$OUT/fixed.txt"
+        END {print t, r, n, ko, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" >> "$OUT/fixed.txt"
     done
   done
 fi
@@ -219,12 +226,13 @@ PY
 if [ -s "$OUT/fixed.txt" ]; then
   {
     echo
-    echo "Fixed rate (open model, Gatling on the load core, GET, 1,000 Zipf-skewed tenants; ms):"
+    echo "Fixed rate (open model, Gatling on the load core, $FIXED_POST_PERCENT % POST, $FIXED_TENANTS Zipf-skewed tenants;"
+    echo "failed: a status other than 2xx or no X-Ferry-Backend header; ms):"
     echo
-    echo "| rate | target | requests | p50 | p95 | p99 | max |"
-    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
-    while read -r target rate n p50 p95 p99 max; do
-      echo "| $rate req/s | $target | $n | $p50 | $p95 | $p99 | $max |"
+    echo "| rate | target | requests | failed | p50 | p95 | p99 | max |"
+    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    while read -r target rate n ko p50 p95 p99 max; do
+      echo "| $rate req/s | $target | $n | $ko | $p50 | $p95 | $p99 | $max |"
     done < "$OUT/fixed.txt"
   } | tee -a "$OUT/summary.md"
 fi
