@@ -54,7 +54,8 @@ worker_processes 1;
 daemon off;
 pid $WORK/backend/nginx.pid;
 error_log $WORK/backend/error.log warn;
-events { worker_connections 4096; }
+worker_rlimit_nofile 65536;
+events { worker_connections 16384; }
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -72,7 +73,8 @@ worker_processes 1;
 daemon off;
 pid $WORK/proxy/nginx.pid;
 error_log $WORK/proxy/error.log warn;
-events { worker_connections 4096; }
+worker_rlimit_nofile 65536;
+events { worker_connections 16384; }
 http {
   access_log off;
   keepalive_requests 1000000;

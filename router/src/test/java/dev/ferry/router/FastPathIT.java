@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.github.tomakehurst.wiremock.http.Fault;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.testing.Backends;
 import dev.ferry.router.testing.RawHttp;
@@ -259,6 +260,26 @@ class FastPathIT {
         for (int i = 0; i < 100; i++) {
             assertThat(statuses[i]).as("response %d", i).isEqualTo(i % 2 == 0 ? "200" : "400");
         }
+    }
+
+    @Test
+    void closesTheClientConnectionWhenABackendBreaksOffItsResponseSoTheCutBodyNeverLooksComplete() throws Exception {
+        backends.of(Backend.LEGACY)
+                .stubFor(any(urlEqualTo("/broken")).willReturn(aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)));
+
+        String response = RawHttp.exchange(
+                router.router().port(),
+                """
+                GET /broken HTTP/1.1\r
+                Host: x\r
+                X-Tenant-Id: acme\r
+                \r
+                """);
+
+        // Status and some of the body went out; the connection closed with no final chunk.
+        assertThat(response).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n");
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(router.metrics()).contains("outcome=\"backend_closed\""));
     }
 
     @Test

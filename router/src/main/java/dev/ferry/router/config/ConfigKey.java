@@ -25,11 +25,14 @@ public enum ConfigKey {
             "",
             "Base URL of the legacy backend (`http://host:port`, optionally with a path prefix). Required."),
     BACKEND_NEW_URL("backends.new.url", "", "Base URL of the new backend. Required."),
-    POOL_MAX_CONNECTIONS("pool.max-connections", "500", "Connections per backend, at most."),
+    POOL_MAX_CONNECTIONS(
+            "pool.max-connections",
+            "500",
+            "Connections per backend, at most. The fast path's share is split evenly among the event loops (a request uses a connection of its own loop); requests it passes on use a pool of their own with the same limit."),
     POOL_PENDING_ACQUIRE_MAX(
             "pool.pending-acquire-max-count",
             "1000",
-            "Requests that may wait for a pooled connection per backend; more get 503 `pool_exhausted`."),
+            "Requests that may wait for a pooled connection per backend (split among the event loops like the connections); more get 503 `pool_exhausted`."),
     POOL_PENDING_ACQUIRE_TIMEOUT(
             "pool.pending-acquire-timeout",
             "2s",
