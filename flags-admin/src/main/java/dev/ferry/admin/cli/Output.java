@@ -151,6 +151,13 @@ final class Output {
     // ---------------------------------------------------------------- plan
 
     void plan(Plan plan, boolean dryRun) {
+        plan(plan, dryRun, false);
+    }
+
+    /**
+     * @param replanned the plan made again after a stale one: its last line is the caller's
+     */
+    private void plan(Plan plan, boolean dryRun, boolean replanned) {
         if (json) {
             print(JsonViews.plan(plan, dryRun));
             return;
@@ -194,6 +201,8 @@ final class Output {
         out.println();
         if (!plan.writes()) {
             out.println("Nothing to write: the flag already says this.");
+        } else if (replanned) {
+            return;
         } else if (dryRun) {
             out.println("Dry run: nothing was written. Run the same command without 'plan' to write it.");
         } else {
@@ -213,7 +222,13 @@ final class Output {
         }
         out.println("NOT WRITTEN: " + wrap(e.getMessage(), "  ").strip());
         out.println();
-        plan(e.plan(), true);
+        plan(e.plan(), true, true);
+        if (!e.plan().writes()) {
+            return;
+        }
+        out.println("To write this plan, run the command again with --expect-revision '"
+                + e.plan().before().revision() + "'.");
+        flush();
     }
 
     /** Moves grouped by where from and where to, every tenant named. */

@@ -11,6 +11,7 @@ import dev.ferry.admin.tenants.OneWayGuard;
 import dev.ferry.admin.tenants.Placement;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
 import dev.ferry.admin.tenants.TenantIds;
 import dev.ferry.admin.tenants.TenantMover;
@@ -239,7 +240,18 @@ final class ConsoleApi {
 
     private ObjectNode apply(JsonNode body) {
         ChangeRequest request = ChangeRequest.parse(body, true);
-        Plan plan = mover.apply(request.change(), request.operator(), request.revision());
+        Plan plan;
+        try {
+            plan = mover.apply(request.change(), request.operator(), request.revision());
+        } catch (StalePlanException e) {
+            ObjectNode extra = JsonViews.JSON.createObjectNode();
+            extra.put("expectedRevision", e.expected());
+            extra.put("revision", e.plan().before().revision());
+            extra.set(
+                    "plan",
+                    JsonViews.plan(e.plan(), true).put("by", request.operator().name()));
+            throw new ApiException(409, "stale plan", e.getMessage(), extra);
+        }
         ObjectNode document =
                 JsonViews.plan(plan, false).put("by", request.operator().name());
         if (plan.refused()) {

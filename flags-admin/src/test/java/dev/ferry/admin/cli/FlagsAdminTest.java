@@ -255,12 +255,14 @@ class FlagsAdminTest {
                 .startsWith("NOT WRITTEN: the migration changed since the plan was made: it was planned on revision "
                         + revision)
                 .contains("Plan: move acme --to new --rule pilot")
-                .contains("legacy (no rule) → new (pilot), 1 tenant:\n    acme");
+                .contains("legacy (no rule) → new (pilot), 1 tenant:\n    acme")
+                .doesNotContain("Dry run");
         JsonNode json = JSON.readTree(staleJson.out());
         assertThat(json.path("exitCode").asInt()).isEqualTo(ExitCode.REFUSED);
         assertThat(json.path("expectedRevision").asText()).isEqualTo(revision);
         String now = json.path("plan").path("revision").asText();
         assertThat(now).isNotEqualTo(revision);
+        assertThat(stale.out()).endsWith("run the command again with --expect-revision '" + now + "'.\n");
         assertThat(Files.readString(flags)).isEqualTo(between);
 
         Cli.Result written = Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", now);

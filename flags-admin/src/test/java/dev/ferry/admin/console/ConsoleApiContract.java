@@ -168,6 +168,7 @@ abstract class ConsoleApiContract {
                 .isEqualTo(store.read().migration().revision());
         // the new plan: acme is pinned now, so moving it to pilot moves nobody (the pin comes first)
         assertThat(stale.json().path("plan").path("revision").asText()).isEqualTo(now);
+        assertThat(stale.json().path("plan").path("by").asText()).isEqualTo("jane");
         assertThat(stale.json().path("plan").path("moves")).isEmpty();
         assertThat(store.read().digest()).isEqualTo(between);
         assertThat(backendOf("acme")).isEqualTo("legacy");
