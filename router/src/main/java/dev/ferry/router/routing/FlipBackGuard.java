@@ -191,6 +191,14 @@ final class FlipBackGuard implements AutoCloseable {
 
     @Override
     public void close() {
+        // The last write of the held tenants finishes before the router stops, so that a restart reads it.
         writer.shutdown();
+        try {
+            if (!writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("The held-tenants file {} was still being written at shutdown", heldFile);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

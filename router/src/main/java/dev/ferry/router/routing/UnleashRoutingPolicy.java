@@ -18,7 +18,6 @@ import io.getunleash.event.FeatureSet;
 import io.getunleash.event.UnleashSubscriber;
 import io.getunleash.repository.HttpFeatureFetcher;
 import io.getunleash.util.UnleashConfig;
-import io.getunleash.util.UnleashScheduledExecutorImpl;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
@@ -63,7 +62,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final AtomicReference<Instant> lastSync = new AtomicReference<>(Instant.EPOCH);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Counter fetchErrors;
-    private final UnleashScheduledExecutorImpl executor = new UnleashScheduledExecutorImpl();
+    private final SdkExecutor executor = new SdkExecutor();
     private final DefaultUnleash unleash;
     private final Path backupFile;
     private final FlipBackGuard guard;
@@ -434,10 +433,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
 
     @Override
     public void close() {
+        // The SDK and its thread first, so that no flag state arrives while the rest closes.
+        unleash.shutdown();
+        executor.stop(Duration.ofSeconds(5));
         boundaries.close();
         guard.close();
-        unleash.shutdown();
-        executor.shutdownNow();
     }
 
     /** SDK events, on the SDK's own thread, in order. Fetched documents were validated by the fetcher. */
