@@ -65,6 +65,33 @@ class StreamingIT {
     }
 
     @Test
+    void relaysABackendsEarlyAnswerToAnUploadAndKeepsTheClientConnectionUsable() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), router.port())) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            byte[] upload = new byte[300_000];
+            out.write(("POST /refuse HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: acme\r\nContent-Length: " + upload.length
+                            + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(upload);
+            out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: acme\r\nContent-Length: 5\r\n"
+                            + "Connection: close\r\n\r\nhello")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+
+            String answers =
+                    new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+
+            assertThat(answers)
+                    .as("router log:\n%s", router.log())
+                    .startsWith("HTTP/1.1 413")
+                    .contains("too large");
+            assertThat(answers.indexOf("HTTP/1.1 200")).isGreaterThan(answers.indexOf("too large"));
+            assertThat(answers).endsWith("\r\n\r\n5").doesNotContain("X-Ferry-Error");
+        }
+    }
+
+    @Test
     void streamsAOneGibibyteUploadWithoutHoldingIt() {
         Flux<ByteBuf> body = Flux.range(0, (int) (GIB / CHUNK.length)).map(i -> Unpooled.wrappedBuffer(CHUNK));
 

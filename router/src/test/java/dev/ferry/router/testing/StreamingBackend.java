@@ -46,6 +46,11 @@ public final class StreamingBackend implements AutoCloseable {
                                     .reduce(0L, (sum, n) -> sum + n)
                                     .map(String::valueOf));
                         })
+                        .post("/refuse", (req, res) -> {
+                            // Answers at once, without reading the body (as a backend refusing an upload does).
+                            requestsStarted.incrementAndGet();
+                            return res.status(413).sendString(Mono.just("too large"));
+                        })
                         .get("/download", (req, res) -> {
                             requestsStarted.incrementAndGet();
                             long bytes = Long.parseLong(new io.netty.handler.codec.http.QueryStringDecoder(req.uri())
