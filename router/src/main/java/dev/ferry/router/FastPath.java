@@ -54,16 +54,6 @@ public final class FastPath {
         this.idleNanos = idle.toNanos();
     }
 
-    /** Whether every backend is plain HTTP, which the fast path needs. */
-    static boolean applies(BackendClients clients) {
-        for (Backend backend : Backend.values()) {
-            if (clients.target(backend).pool() == null) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Puts the fast path in front of Reactor Netty's HTTP/1.1 handling of a new connection. */
     void install(ChannelPipeline pipeline) {
         if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
@@ -75,8 +65,10 @@ public final class FastPath {
         return clients.target(backend).pool();
     }
 
-    String pathPrefix(Backend backend) {
-        return clients.target(backend).pathPrefix();
+    /** The request target toward the backend: under the backend URL's path, if it has one. */
+    String backendUri(Backend backend, String uri) {
+        String prefix = clients.target(backend).pathPrefix();
+        return prefix.isEmpty() ? uri : prefix + uri;
     }
 
     String authority(Backend backend) {

@@ -1,6 +1,7 @@
 package dev.ferry.router;
 
 import dev.ferry.router.forwarding.BackendPool;
+import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.resilience.BreakerCall;
 import dev.ferry.router.routing.Backend;
@@ -31,8 +32,6 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import reactor.netty.NettyPipeline;
@@ -358,14 +357,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
 
     private String clientAddress() {
         if (clientAddress == null) {
-            SocketAddress address = ctx.channel().remoteAddress();
-            if (address instanceof InetSocketAddress inet) {
-                clientAddress = inet.getAddress() == null
-                        ? inet.getHostString()
-                        : inet.getAddress().getHostAddress();
-            } else {
-                clientAddress = "unknown";
-            }
+            clientAddress = ProxyHeaders.clientAddress(ctx.channel().remoteAddress());
         }
         return clientAddress;
     }
@@ -374,7 +366,9 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
     private final class Call implements BackendPool.Acquirer, BackendPool.Listener {
         private final HttpRequest request;
         private final Exchange exchange;
-        private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+        /** Body parts read while no backend connection is there yet; most requests never need it. */
+        private ArrayDeque<HttpContent> pending;
+
         private boolean closeAfter;
         private Backend backend;
         private TenantId tenant;
@@ -410,27 +404,18 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                 backend = decision.backend();
                 exchange.backend(backend);
                 tenant = decision.tenant();
-                uri = shared.pathPrefix(backend) + resolved.uri();
+                uri = shared.backendUri(backend, resolved.uri());
                 CircuitBreaker circuitBreaker = shared.breakers.of(backend);
                 if (!BackendBreakers.tryAcquire(circuitBreaker)) {
                     throw shared.breakers.openError(backend);
                 }
                 breaker = new BreakerCall(circuitBreaker, shared.breakers.failurePolicy());
-                hasBody = hasBody(request.headers());
+                hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
                 acquiring = true;
                 shared.pool(backend).acquire(ctx.channel(), this); // 3. send
             } catch (RuntimeException e) {
                 respondWithError(e);
             }
-        }
-
-        /** HTTP/1.1: a body is framed by Content-Length or Transfer-Encoding, else there is none. */
-        private static boolean hasBody(HttpHeaders headers) {
-            String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-            if (length != null) {
-                return !length.equals("0");
-            }
-            return headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
         }
 
         @Override
@@ -453,7 +438,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             acquired.write(out);
             backendNeedsFlush = true;
             HttpContent content;
-            while ((content = pending.poll()) != null) {
+            while (pending != null && (content = pending.poll()) != null) {
                 send(content);
             }
             if (!requestSent && !pendingRead()) {
@@ -497,7 +482,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             if (finished || responseDone) {
                 content.release(); // answered already (an error, or the backend's early response): discarded
             } else if (connection == null) {
-                pending.add(content);
+                pending().add(content);
             } else {
                 send(content);
             }
@@ -712,7 +697,7 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
                 retried = true;
                 requestSent = false;
                 if (requestDone) {
-                    pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                    pending().add(LastHttpContent.EMPTY_LAST_CONTENT);
                 }
                 acquiring = true;
                 shared.pool(backend).acquire(ctx.channel(), this);
@@ -805,9 +790,16 @@ final class FastPathConnection extends ChannelDuplexHandler implements Runnable 
             call = null;
         }
 
+        private ArrayDeque<HttpContent> pending() {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
+            return pending;
+        }
+
         private void releasePending() {
             HttpContent content;
-            while ((content = pending.poll()) != null) {
+            while (pending != null && (content = pending.poll()) != null) {
                 content.release();
             }
         }

@@ -9,6 +9,7 @@ import dev.ferry.router.forwarding.Forwarder;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.resilience.BackendBreakers;
+import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
@@ -42,6 +43,9 @@ public final class Router implements AutoCloseable {
     private final BackendClients clients;
     private final Readiness readiness;
     private final FastPath fastPath;
+    /** Why plain HTTP/1.1 requests do not take the fast path, or null when they do. */
+    private final String fastPathOff;
+
     private final DisposableServer proxy;
     private final DisposableServer admin;
     private volatile boolean stopped;
@@ -63,9 +67,8 @@ public final class Router implements AutoCloseable {
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
         ProxyHandler handler =
                 new ProxyHandler(tenants, config.tenant().whenMissing(), routing, forwarder, errors, meters);
-        this.fastPath = config.forwarding().fastPath()
-                        && config.listen().protocols().contains(Protocol.HTTP1)
-                        && FastPath.applies(clients)
+        this.fastPathOff = fastPathOff(config, clients);
+        this.fastPath = fastPathOff == null
                 ? new FastPath(
                         tenants,
                         handler,
@@ -106,14 +109,30 @@ public final class Router implements AutoCloseable {
     public static Router start(RouterConfig config, Clock clock) {
         Router router = new Router(config, clock);
         LOG.info(
-                "Ferry listening on {}:{} (admin on {}:{}), flags from {}; {}",
+                "Ferry listening on {}:{} (admin on {}:{}), flags from {}, fast path {}; {}",
                 config.listen().host(),
                 router.port(),
                 config.admin().host(),
                 router.adminPort(),
                 config.flags().source().name().toLowerCase(),
+                router.fastPathOff == null ? "on" : "off (" + router.fastPathOff + ")",
                 router.readiness.ready() ? "ready" : "not ready yet: " + router.readiness.whyNotReady());
         return router;
+    }
+
+    private static String fastPathOff(RouterConfig config, BackendClients clients) {
+        if (!config.forwarding().fastPath()) {
+            return "forwarding.fast-path: false";
+        }
+        if (!config.listen().protocols().contains(Protocol.HTTP1)) {
+            return "the listener serves no HTTP/1.1";
+        }
+        for (Backend backend : Backend.values()) {
+            if (clients.target(backend).pool() == null) {
+                return "backend '" + backend.tag() + "' is HTTPS; the fast path speaks plain HTTP to backends";
+            }
+        }
+        return null;
     }
 
     /**

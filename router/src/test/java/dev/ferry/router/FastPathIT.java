@@ -282,6 +282,19 @@ class FastPathIT {
                 .untilAsserted(() -> assertThat(router.metrics()).contains("outcome=\"backend_closed\""));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "fast path {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void sendsRequestsUnderTheBackendUrlsPathBothWays(boolean fastPath) {
+        Map<String, String> config = config(dir.resolve("base-" + fastPath));
+        config.put("backends.legacy.url", backends.url(Backend.LEGACY) + "/base/");
+        config.put("forwarding.fast-path", Boolean.toString(fastPath));
+        try (RunningRouter based = RunningRouter.startReady(config)) {
+            assertThat(based.get("acme", "/orders?id=7").statusCode()).isEqualTo(200);
+        }
+
+        backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/base/orders?id=7")));
+    }
+
     @Test
     void turnedOffEveryRequestGoesThroughReactorNettyAlike() {
         Map<String, String> config = config(dir.resolve("off"));

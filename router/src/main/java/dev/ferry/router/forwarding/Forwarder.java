@@ -12,13 +12,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.server.HttpServerRequest;
@@ -65,7 +62,7 @@ public final class Forwarder {
             // From here on the permission is settled exactly once, whatever happens: answered, failed, or released.
             BreakerCall call = new BreakerCall(breaker, breakers.failurePolicy());
             BackendClients.Target target = clients.target(backend);
-            String client = clientAddress(in.remoteAddress());
+            String client = ProxyHeaders.clientAddress(in.remoteAddress());
             Mono<Void> exchangeMono = webSocket
                     ? webSocket(decision, uri, in, out, target, client, call)
                     : http(decision, uri, in, out, target, client, call, exchange);
@@ -82,7 +79,7 @@ public final class Forwarder {
             String client,
             BreakerCall call,
             Exchange exchange) {
-        boolean hasBody = hasBody(in);
+        boolean hasBody = ProxyHeaders.hasBody(in.requestHeaders(), in.method(), in.version());
         return target.client()
                 .request(in.method())
                 .uri(uri)
@@ -180,29 +177,6 @@ public final class Forwarder {
         return Mono.when(up, down);
     }
 
-    /**
-     * Whether to stream a request body. HTTP/1.1 says so with Content-Length or chunked encoding; a body-less request
-     * gets none, not an empty chunked one. HTTP/2 need not say, so there a body is streamed unless Content-Length is 0
-     * or the method never carries one.
-     */
-    private static boolean hasBody(HttpServerRequest in) {
-        HttpHeaders headers = in.requestHeaders();
-        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null) {
-            return !length.equals("0");
-        }
-        String encoding = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
-        if (encoding != null) {
-            return true; // chunked, or another coding that frames a body
-        }
-        HttpMethod method = in.method();
-        return in.version().majorVersion() == 2
-                && method != HttpMethod.GET
-                && method != HttpMethod.HEAD
-                && method != HttpMethod.OPTIONS
-                && method != HttpMethod.TRACE;
-    }
-
     private static boolean isData(WebSocketFrame frame) {
         return !(frame instanceof CloseWebSocketFrame
                 || frame instanceof PingWebSocketFrame
@@ -217,14 +191,5 @@ public final class Forwarder {
         return in.version().majorVersion() == 2
                 ? "2"
                 : in.version().majorVersion() + "." + in.version().minorVersion();
-    }
-
-    private static String clientAddress(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null
-                    ? inet.getHostString()
-                    : inet.getAddress().getHostAddress();
-        }
-        return "unknown";
     }
 }

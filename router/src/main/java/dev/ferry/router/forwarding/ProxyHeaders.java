@@ -5,6 +5,10 @@ import dev.ferry.router.routing.Backend;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -212,6 +216,36 @@ public final class ProxyHeaders {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a request has a body to stream. HTTP/1.1 says so with Content-Length or Transfer-Encoding; a body-less
+     * request gets none, not an empty chunked one. HTTP/2 need not say, so there a body is streamed unless
+     * Content-Length is 0 or the method never carries one.
+     */
+    public static boolean hasBody(HttpHeaders headers, HttpMethod method, HttpVersion version) {
+        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.equals("0");
+        }
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return true; // chunked, or another coding that frames a body
+        }
+        return version.majorVersion() == 2
+                && method != HttpMethod.GET
+                && method != HttpMethod.HEAD
+                && method != HttpMethod.OPTIONS
+                && method != HttpMethod.TRACE;
+    }
+
+    /** The client's IP address as text, for X-Forwarded-For. */
+    public static String clientAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null
+                    ? inet.getHostString()
+                    : inet.getAddress().getHostAddress();
+        }
+        return "unknown";
     }
 
     /** Whether the request asks to become a WebSocket ({@code Connection: upgrade} and {@code Upgrade: websocket}). */
