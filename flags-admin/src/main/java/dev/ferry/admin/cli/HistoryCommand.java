@@ -1,9 +1,9 @@
 package dev.ferry.admin.cli;
 
-import dev.ferry.admin.tenants.Backend;
+import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.TenantIds;
-import java.util.ArrayList;
+import dev.ferry.admin.tenants.TenantMover;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,15 +36,13 @@ final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String id = tenant == null ? null : TenantIds.parse(tenant, "--tenant");
-        List<HistoryEntry> entries = new ArrayList<>();
-        for (HistoryEntry entry : root.mover(spec).history()) {
-            if (id == null || entry.moved(id, Backend.NEW, null) || entry.moved(id, Backend.LEGACY, null)) {
-                entries.add(entry);
-            }
+        if (last != null && last < 1) {
+            throw new BadInputException("--last " + last + " (expected: a whole number of changes, at least 1)");
         }
-        if (last != null && last >= 0 && entries.size() > last) {
-            entries = entries.subList(entries.size() - last, entries.size());
+        String id = tenant == null ? null : TenantIds.parse(tenant, "--tenant");
+        List<HistoryEntry> entries = root.mover(spec).history(id);
+        if (last != null) {
+            entries = TenantMover.last(entries, last);
         }
         root.output(spec).history(entries);
         return ExitCode.OK;

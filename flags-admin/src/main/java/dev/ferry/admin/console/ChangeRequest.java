@@ -165,8 +165,8 @@ record ChangeRequest(Change change, Operator operator, String revision) {
         if (node == null || node.isNull()) {
             throw ApiException.badRequest("field 'percent' is missing (expected: 0 to 100)");
         }
-        if (node.isIntegralNumber()) {
-            return node.asInt();
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+            return node.asInt(); // the range is checked with the change
         }
         if (node.isTextual() && node.asText().strip().matches("\\d{1,3}")) {
             return Integer.parseInt(node.asText().strip());

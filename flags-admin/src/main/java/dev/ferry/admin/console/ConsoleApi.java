@@ -214,16 +214,9 @@ final class ConsoleApi {
     private ObjectNode history(String tenantRaw, String lastRaw) {
         String id = tenantRaw == null || tenantRaw.isBlank() ? null : TenantIds.parse(tenantRaw.strip(), "tenant=");
         int last = integer("last", lastRaw, Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
-        List<HistoryEntry> entries = new ArrayList<>();
-        for (HistoryEntry entry : mover.history()) {
-            if (id == null || entry.moved(id, Backend.NEW, null) || entry.moved(id, Backend.LEGACY, null)) {
-                entries.add(entry);
-            }
-        }
+        List<HistoryEntry> entries = mover.history(id);
         int total = entries.size();
-        if (entries.size() > last) {
-            entries = entries.subList(entries.size() - last, entries.size());
-        }
+        entries = TenantMover.last(entries, last);
         ObjectNode o = JsonViews.JSON.createObjectNode();
         o.put("tenant", id).put("total", total);
         o.set("entries", JsonViews.history(entries));

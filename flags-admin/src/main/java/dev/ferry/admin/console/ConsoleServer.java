@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TOKEN}. Errors are {@code {"error": "...", "detail": "..."}} with a status that says what kind of thing went wrong.
  */
 public final class ConsoleServer implements AutoCloseable {
+    /** Request bodies: a key given twice or anything after the object is an error, never silently dropped. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper REQUESTS = JsonViews.JSON
+            .copy()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     /** Larger than 10,000 tenant ids in one change; a body above it is refused with 413. */
     static final int MAX_BODY = 4 * 1024 * 1024;
 
@@ -221,7 +227,7 @@ public final class ConsoleServer implements AutoCloseable {
                     + " \"tenants\": [\"acme\"], \"to\": \"new\", \"by\": \"jane\"})");
         }
         try {
-            return JsonViews.JSON.readTree(bytes);
+            return REQUESTS.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(
                     "the body is not JSON: " + e.getOriginalMessage() + " (expected: a JSON" + " object)");

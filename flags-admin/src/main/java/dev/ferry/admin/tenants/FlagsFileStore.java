@@ -80,6 +80,11 @@ public final class FlagsFileStore implements MigrationStore {
         ObjectNode feature = feature(parse(text));
         List<Rule> rules = new ArrayList<>();
         JsonNode strategies = feature.path("strategies");
+        if (!strategies.isMissingNode() && !strategies.isArray()) {
+            throw new BadInputException(describe() + ": 'strategies' is "
+                    + strategies.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                    + " (expected: an array of strategies)");
+        }
         for (int i = 0; i < strategies.size(); i++) {
             rules.add(Strategies.read(strategies.get(i), i));
         }
@@ -136,12 +141,22 @@ public final class FlagsFileStore implements MigrationStore {
         if (entry == null) {
             return revision;
         }
-        Files.writeString(
-                audit,
-                entry.withRevision(revision).toJson().toString() + "\n",
-                StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        try {
+            Files.writeString(
+                    audit,
+                    entry.withRevision(revision).toJson().toString() + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // The flag is written: saying "cannot write" now would hide a change that is live.
+            throw new StoreUnavailableException(
+                    "the change IS written (" + describe() + " is at revision " + revision + "), but its history"
+                            + " line could not be appended to " + audit + ": " + e.getMessage()
+                            + " (expected: a writable file beside the flags file; add the entry by hand: "
+                            + entry.withRevision(revision).toJson() + ")",
+                    e);
+        }
         return revision;
     }
 

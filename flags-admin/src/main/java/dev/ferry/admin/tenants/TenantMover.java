@@ -66,6 +66,22 @@ public final class TenantMover {
         return entries;
     }
 
+    /** The history entries that moved {@code tenant} (every entry when null), oldest first. */
+    public List<HistoryEntry> history(String tenant) {
+        List<HistoryEntry> entries = new ArrayList<>();
+        for (HistoryEntry entry : history()) {
+            if (tenant == null || entry.moved(tenant, Backend.NEW, null) || entry.moved(tenant, Backend.LEGACY, null)) {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /** The last {@code n} of {@code entries}. */
+    public static List<HistoryEntry> last(List<HistoryEntry> entries, int n) {
+        return entries.size() > n ? entries.subList(entries.size() - n, entries.size()) : entries;
+    }
+
     /** The plan of a change, without writing anything. */
     public Plan plan(Change change, Operator operator) {
         return plan(store.read().migration(), change, operator, clock.instant());

@@ -240,6 +240,14 @@ class FlagsAdminTest {
     }
 
     @Test
+    void refusesAHistoryOfFewerThanOneChange() {
+        Cli.Result none = Cli.run("--file", file, "history", "--last", "0");
+
+        assertThat(none.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(none.err()).contains("--last 0 (expected: a whole number of changes, at least 1)");
+    }
+
+    @Test
     void writesWithExpectRevisionOnlyWhileTheFlagIsStillAtThatRevision() throws Exception {
         Cli.Result plan = Cli.run("--file", file, "plan", "move", "acme", "--to", "new", "--json");
         String revision = JSON.readTree(plan.out()).path("revision").asText();

@@ -306,6 +306,21 @@ abstract class ConsoleApiContract {
                                 + "\"tomorrow\",\"by\":\"j\"}",
                         400,
                         "'tomorrow' is not a time"),
+                new Case(
+                        "/api/plan",
+                        "{\"change\":\"wave\",\"name\":\"wave-1\",\"percent\":4294967306,\"by\":\"j\"}",
+                        400,
+                        "field 'percent' is 4294967306 (expected: a whole number, 0 to 100)"),
+                new Case(
+                        "/api/plan",
+                        "{\"change\":\"move\",\"tenants\":[\"acme\"],\"to\":\"new\",\"to\":\"legacy\",\"by\":\"j\"}",
+                        400,
+                        "Duplicate field 'to'"),
+                new Case(
+                        "/api/plan",
+                        "{\"change\":\"pin\",\"tenants\":[\"acme\"],\"by\":\"j\"} {}",
+                        400,
+                        "the body is not JSON"),
                 new Case("/api/plan", "{not json", 400, "the body is not JSON"),
                 new Case("/api/plan", "[1]", 400, "the body is not a JSON object"),
                 new Case(

@@ -124,4 +124,29 @@ class FlagsFileStoreTest extends MigrationStoreContract {
                 .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("has no flag 'other-flag'");
     }
+
+    @Test
+    void namesStrategiesThatAreNoList() throws Exception {
+        Files.writeString(
+                file,
+                "{\"version\": 2, \"features\": [{\"name\": \"" + FLAG
+                        + "\", \"enabled\": true, \"strategies\": {}}]}");
+
+        assertThatThrownBy(() -> new FlagsFileStore(file, FLAG).read())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("'strategies' is object (expected: an array of strategies)");
+    }
+
+    @Test
+    void saysAChangeIsWrittenWhenOnlyItsHistoryLineFails() throws Exception {
+        String name = file.getFileName().toString();
+        Path audit = file.resolveSibling(name.substring(0, name.length() - ".json".length()) + ".audit.jsonl");
+        Files.deleteIfExists(audit);
+        Files.createDirectory(audit); // an audit path that cannot be appended to
+
+        assertThatThrownBy(() -> mover().apply(new Change.MoveToNew(Set.of("hooli"), "pilot", null), JANE))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("the change IS written");
+        assertThat(Files.readString(file)).contains("\"hooli\"");
+    }
 }
