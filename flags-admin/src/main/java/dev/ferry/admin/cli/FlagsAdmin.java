@@ -41,7 +41,9 @@ import picocli.CommandLine.ScopeType;
             "0:done",
             "1:refused by the one-way guard, or the flag kept changing under the change",
             "2:bad input: a malformed tenant id, an unknown rule, a missing flag or file, wrong options",
-            "3:Unleash unreachable, the token refused (401/403), or Unleash refused the request"
+            "3:the store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refusing the"
+                    + " request, a flags file that cannot be read or written",
+            "70:a bug in flags-admin (the stack trace is printed)"
         },
         footer = {
             "",
@@ -119,7 +121,7 @@ public final class FlagsAdmin implements Callable<Integer> {
             names = "--progress",
             scope = ScopeType.INHERIT,
             negatable = true,
-            description = "show a progress line on stderr (default: when stderr is a terminal)")
+            description = "show a progress line on stderr (default: when run from a terminal)")
     Boolean progress;
 
     @CommandLine.Spec

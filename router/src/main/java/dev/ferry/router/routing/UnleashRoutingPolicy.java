@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * bootstrap file or the local flags file), {@link #decide} throws {@code ROUTING_UNKNOWN}. It never guesses legacy:
  * for a tenant already on new, legacy holds stale data.
  *
- * <p>The cache is replaced when the SDK reports {@code featuresBackedUp}, which it dispatches after the new state is
- * live ({@code togglesFetched} comes before the swap and would cache stale answers).
+ * <p>A changed document is applied when the SDK reports {@code togglesFetched}: a flag state with its own evaluation
+ * engine and an empty decision cache replaces the old one in one step, so no answer of the old state is cached under
+ * the new one. A document whose routing flag is unchanged keeps the warm cache.
  */
 public final class UnleashRoutingPolicy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UnleashRoutingPolicy.class);
