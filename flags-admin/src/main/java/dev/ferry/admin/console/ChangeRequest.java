@@ -77,10 +77,6 @@ record ChangeRequest(Change change, Operator operator, String revision) {
             throw ApiException.badRequest("field 'by' is missing (expected: the operator's name, recorded in the rules"
                     + " and the history like --by)");
         }
-        if (by.length() > 100 || by.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest(
-                    "field 'by' is not a name (expected: at most 100 characters, no control" + " characters)");
-        }
         boolean breakGlass = bool(body, "breakGlass");
         String revision = text(body, "revision");
         if (apply && (revision == null || revision.isBlank())) {

@@ -321,6 +321,11 @@ abstract class ConsoleApiContract {
                         "{\"change\":\"pin\",\"tenants\":[\"acme\"],\"by\":\"j\"} {}",
                         400,
                         "the body is not JSON"),
+                new Case(
+                        "/api/plan",
+                        "{\"change\":\"pin\",\"tenants\":[\"acme\"],\"by\":\"j\",\"reason\":\"two\\nlines\"}",
+                        400,
+                        "(expected: one line of at most 1000 characters"),
                 new Case("/api/plan", "{not json", 400, "the body is not JSON"),
                 new Case("/api/plan", "[1]", 400, "the body is not a JSON object"),
                 new Case(
