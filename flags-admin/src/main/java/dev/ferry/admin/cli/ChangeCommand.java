@@ -60,7 +60,7 @@ abstract class ChangeCommand implements Callable<Integer> {
         try {
             plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator, expected());
         } catch (StalePlanException e) {
-            root.output(spec).stale(e);
+            root.output(spec).stale(e, operator.name());
             return ExitCode.REFUSED;
         }
         root.output(spec).plan(plan, dryRun);

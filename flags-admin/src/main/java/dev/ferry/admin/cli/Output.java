@@ -212,11 +212,10 @@ final class Output {
     }
 
     /** A change refused because the flag moved on since its plan: why, and the plan on the current state. */
-    void stale(StalePlanException e) {
+    void stale(StalePlanException e, String by) {
         if (json) {
             ObjectNode o = JsonViews.error(e.getMessage(), ExitCode.REFUSED);
-            o.put("expectedRevision", e.expected());
-            o.set("plan", JsonViews.plan(e.plan(), true));
+            o.setAll(JsonViews.stale(e, by));
             print(o);
             return;
         }

@@ -237,13 +237,11 @@ final class ConsoleApi {
         try {
             plan = mover.apply(request.change(), request.operator(), request.revision());
         } catch (StalePlanException e) {
-            ObjectNode extra = JsonViews.JSON.createObjectNode();
-            extra.put("expectedRevision", e.expected());
-            extra.put("revision", e.plan().before().revision());
-            extra.set(
-                    "plan",
-                    JsonViews.plan(e.plan(), true).put("by", request.operator().name()));
-            throw new ApiException(409, "stale plan", e.getMessage(), extra);
+            throw new ApiException(
+                    409,
+                    "stale plan",
+                    e.getMessage(),
+                    JsonViews.stale(e, request.operator().name()));
         }
         ObjectNode document =
                 JsonViews.plan(plan, false).put("by", request.operator().name());

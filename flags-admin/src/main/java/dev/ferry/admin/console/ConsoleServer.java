@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.ConflictException;
-import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.StoreUnavailableException;
 import dev.ferry.admin.tenants.TenantMover;
 import java.io.IOException;
@@ -152,12 +151,6 @@ public final class ConsoleServer implements AutoCloseable {
         } catch (BadInputException e) {
             status = 400;
             error = document("bad input", e.getMessage());
-        } catch (StalePlanException e) {
-            status = 409;
-            error = document("stale plan", e.getMessage());
-            error.put("expectedRevision", e.expected());
-            error.put("revision", e.plan().before().revision());
-            error.set("plan", JsonViews.plan(e.plan(), true));
         } catch (ConflictException e) {
             status = 409;
             error = document("conflict", e.getMessage());

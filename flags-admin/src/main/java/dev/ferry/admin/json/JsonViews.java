@@ -9,6 +9,7 @@ import dev.ferry.admin.tenants.OneWayGuard;
 import dev.ferry.admin.tenants.Placement;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
 import dev.ferry.admin.tenants.TenantMover;
 import java.time.Instant;
@@ -26,6 +27,18 @@ public final class JsonViews {
     /** {@code {"error": message, "exitCode": N}}, the command line's error document. */
     public static ObjectNode error(String message, int exitCode) {
         return JSON.createObjectNode().put("error", message).put("exitCode", exitCode);
+    }
+
+    /**
+     * Why a change was not written (the flag moved on since its plan), for the CLI and the console alike: the revision
+     * the plan was made on, the one the flag is at, and the change planned again on it.
+     */
+    public static ObjectNode stale(StalePlanException e, String by) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("expectedRevision", e.expected());
+        o.put("revision", e.plan().before().revision());
+        o.set("plan", plan(e.plan(), true).put("by", by));
+        return o;
     }
 
     /** The rules in order, each with how many of its listed tenants it decides; counts per backend; the revision. */
