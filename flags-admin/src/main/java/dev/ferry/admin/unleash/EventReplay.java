@@ -6,6 +6,7 @@ import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.StoreUnavailableException;
 import dev.ferry.admin.tenants.Strategies;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +48,17 @@ final class EventReplay {
         return new EventReplay(flag, environment).replay(events);
     }
 
+    private static Instant createdAt(JsonNode event) {
+        String text = event.path("createdAt").asText("");
+        try {
+            return Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new StoreUnavailableException(
+                    "Unleash event " + event.path("id").asText("?") + " has createdAt '" + text
+                            + "' (expected: an ISO-8601 instant such as 2026-11-21T22:09:39.244Z)");
+        }
+    }
+
     private List<HistoryEntry> replay(List<JsonNode> events) {
         List<HistoryEntry> entries = new ArrayList<>();
         Group group = null;
@@ -55,7 +67,7 @@ final class EventReplay {
             if (!apply(event)) {
                 continue;
             }
-            Instant at = Instant.parse(event.path("createdAt").asText());
+            Instant at = createdAt(event);
             String user = event.path("createdBy").asText("unknown");
             Rule stamped = stamped(event, at);
             String stamp = stamped == null
@@ -103,9 +115,14 @@ final class EventReplay {
         }
         switch (type) {
             case "feature-strategy-add", "feature-strategy-update" -> {
-                JsonNode data = event.path("data");
+                if (!(event.path("data") instanceof ObjectNode data) || !data.hasNonNull("id")) {
+                    throw new StoreUnavailableException("Unleash event "
+                            + event.path("id").asText("?") + " ("
+                            + type + ") has no strategy in 'data' (expected: the strategy with its id, as Unleash"
+                            + " logs it)");
+                }
                 String id = data.path("id").asText();
-                strategies.put(id, (ObjectNode) data);
+                strategies.put(id, data);
                 if (data.has("sortOrder")) {
                     sortOrder.put(id, data.path("sortOrder").asInt());
                 } else {
