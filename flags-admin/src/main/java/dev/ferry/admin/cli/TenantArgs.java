@@ -46,6 +46,9 @@ final class TenantArgs {
             return TenantIds.read(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new BadInputException("tenant file " + file + " does not exist");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException("tenant file " + file + " is not UTF-8 text (expected: tenant ids, one per line"
+                    + " or separated by spaces or commas)");
         } catch (IOException e) {
             throw new BadInputException("cannot read tenant file " + file + ": " + e.getMessage());
         }

@@ -221,6 +221,9 @@ public final class FlagsFileStore implements MigrationStore {
         } catch (NoSuchFileException e) {
             throw new BadInputException("flags file " + file + " does not exist (expected: a client-features JSON file,"
                     + " such as the demo's ferry-demo/flags.json)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException(
+                    "flags file " + file + " is not UTF-8 text (expected: a client-features JSON" + " file)");
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot read flags file " + file + ": " + e.getMessage(), e);
         }

@@ -149,4 +149,13 @@ class FlagsFileStoreTest extends MigrationStoreContract {
                 .hasMessageContaining("the change IS written");
         assertThat(Files.readString(file)).contains("\"hooli\"");
     }
+
+    @Test
+    void namesAFlagsFileThatIsNotText() throws Exception {
+        Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, 0x7b});
+
+        assertThatThrownBy(() -> new FlagsFileStore(file, FLAG).read())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("is not UTF-8 text (expected: a client-features JSON file)");
+    }
 }
