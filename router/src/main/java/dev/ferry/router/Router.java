@@ -5,14 +5,17 @@ import dev.ferry.router.admin.Readiness;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.forwarding.BackendClients;
-import dev.ferry.router.forwarding.Forwarder;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.pipeline.ErrorResponses;
+import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
+import dev.ferry.router.transport.FastPath;
+import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -63,21 +66,13 @@ public final class Router implements AutoCloseable {
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), meters);
         BackendBreakers breakers = new BackendBreakers(config.breaker(), meters);
         ProxyHeaders headers = new ProxyHeaders(config.forwarding());
-        Forwarder forwarder = new Forwarder(clients, breakers, headers);
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
-        ProxyHandler handler =
-                new ProxyHandler(tenants, config.tenant().whenMissing(), routing, forwarder, errors, meters);
+        Pipeline pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
+        ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
                 ? new FastPath(
-                        tenants,
-                        handler,
-                        breakers,
-                        clients,
-                        headers,
-                        errors,
-                        config.timeouts().clientRead(),
-                        idleTimeout(config))
+                        pipeline, clients, headers, errors, config.timeouts().clientRead(), idleTimeout(config))
                 : null;
         this.readiness = new Readiness(routing);
         meters.gauge(
@@ -97,7 +92,7 @@ public final class Router implements AutoCloseable {
                 // An h2c upgrade (HTTP/1.1 Upgrade: h2c) may carry a body up to this size; larger ones need prior
                 // knowledge or HTTP/1.1.
                 .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
-                .handle(handler::handle);
+                .handle(reactor::handle);
         if (fastPath != null) {
             server = server.doOnChannelInit((observer, channel, address) -> fastPath.install(channel.pipeline()));
         }

@@ -2,10 +2,10 @@ package dev.ferry.router.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.router.ErrorResponses;
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.AdminConfig;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
+import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantId;

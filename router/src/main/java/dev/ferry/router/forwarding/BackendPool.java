@@ -1,8 +1,8 @@
 package dev.ferry.router.forwarding;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.PoolConfig;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.routing.Backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

@@ -1,6 +1,7 @@
 package dev.ferry.router.metrics;
 
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyFailure;
+import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import io.micrometer.core.instrument.Counter;
@@ -35,6 +36,8 @@ public final class RouterMeters {
     public static final String BREAKER_STATE = "ferry.breaker.state";
     public static final String POOL_CONNECTIONS = "ferry.pool.connections";
     public static final String READY = "ferry.ready";
+    public static final String TRANSPORT_EXCHANGES = "ferry.transport.exchanges";
+    public static final String BYTES = "ferry.bytes";
 
     public static final String TAG_BACKEND = "backend";
     public static final String TAG_METHOD = "method";
@@ -44,6 +47,8 @@ public final class RouterMeters {
     public static final String TAG_RESULT = "result";
     public static final String TAG_STATE = "state";
     public static final String TAG_ORIGIN = "origin";
+    public static final String TAG_TRANSPORT = "transport";
+    public static final String TAG_DIRECTION = "direction";
 
     /** The {@code outcome} of a request that reached a backend and got its response back. */
     public static final String OUTCOME_FORWARDED = "forwarded";
@@ -60,6 +65,10 @@ public final class RouterMeters {
     private final List<String> outcomes;
     private final AtomicReferenceArray<Timer> requestTimers;
     private final Counter[][] decisions = new Counter[Backend.values().length][Reason.values().length];
+    private final Counter[] transports = new Counter[Transport.values().length];
+    /** Body bytes by backend (the last index: none) and direction (0: from clients, 1: to clients). */
+    private final Counter[][] bytes = new Counter[Backend.values().length + 1][2];
+
     private final Counter cacheHits;
     private final Counter cacheMisses;
 
@@ -73,6 +82,23 @@ public final class RouterMeters {
                 decisions[backend.ordinal()][reason.ordinal()] = Counter.builder(DECISIONS)
                         .description("Routing decisions made for proxied requests")
                         .tags(TAG_BACKEND, backend.tag(), TAG_REASON, reason.tag())
+                        .register(registry);
+            }
+        }
+        for (Transport transport : Transport.values()) {
+            transports[transport.ordinal()] = Counter.builder(TRANSPORT_EXCHANGES)
+                    .description("Exchanges by the transport that carried them: fast (HTTP/1.1 relayed on Netty) or"
+                            + " reactor (h2c, WebSocket, Expect, HTTP/1.0, HTTPS backends)")
+                    .tag(TAG_TRANSPORT, transport.tag())
+                    .register(registry);
+        }
+        for (int b = 0; b <= Backend.values().length; b++) {
+            String backend = b == Backend.values().length ? NO_BACKEND : Backend.values()[b].tag();
+            for (int d = 0; d < 2; d++) {
+                bytes[b][d] = Counter.builder(BYTES)
+                        .description("Body bytes through the proxy: received from clients, sent to clients")
+                        .baseUnit("bytes")
+                        .tags(TAG_BACKEND, backend, TAG_DIRECTION, d == 0 ? "received" : "sent")
                         .register(registry);
             }
         }
@@ -108,6 +134,31 @@ public final class RouterMeters {
     }
 
     /**
+     * Records one finished exchange, whichever transport carried it: {@code ferry.requests}, its transport and its
+     * body bytes.
+     */
+    public void recordExchange(
+            Transport transport,
+            Backend backend,
+            HttpMethod method,
+            int status,
+            ProxyFailure failure,
+            boolean clientClosed,
+            long requestBytes,
+            long responseBytes,
+            long nanos) {
+        recordRequest(backend, method, status, failure, clientClosed, nanos);
+        transports[transport.ordinal()].increment();
+        int b = backend == null ? Backend.values().length : backend.ordinal();
+        if (requestBytes > 0) {
+            bytes[b][0].increment(requestBytes);
+        }
+        if (responseBytes > 0) {
+            bytes[b][1].increment(responseBytes);
+        }
+    }
+
+    /**
      * Records one finished request.
      *
      * @param backend the backend it was sent to, or null when the router answered before choosing one
@@ -115,7 +166,7 @@ public final class RouterMeters {
      * @param failure what went wrong, or null
      * @param clientClosed the client went away first
      */
-    public void recordRequest(
+    private void recordRequest(
             Backend backend, HttpMethod method, int status, ProxyFailure failure, boolean clientClosed, long nanos) {
         int outcome = failure != null ? 2 + failure.ordinal() : clientClosed ? 1 : 0;
         int statusClass = status >= 100 && status < 600 ? status / 100 - 1 : 5;

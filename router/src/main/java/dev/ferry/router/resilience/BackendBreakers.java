@@ -1,8 +1,8 @@
 package dev.ferry.router.resilience;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.BreakerConfig;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.Backend;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -72,8 +72,21 @@ public final class BackendBreakers {
         return failurePolicy;
     }
 
+    /**
+     * A permission to call the backend, settled exactly once by whoever holds it.
+     *
+     * @throws ProxyException {@code BREAKER_OPEN} when the breaker does not permit a call now
+     */
+    public BreakerCall permit(Backend backend) {
+        CircuitBreaker breaker = breakers.get(backend);
+        if (!tryAcquire(breaker)) {
+            throw openError(backend);
+        }
+        return new BreakerCall(breaker, failurePolicy);
+    }
+
     /** Asks the breaker for a call, logging the transition to half-open that the asking may cause. */
-    public static boolean tryAcquire(CircuitBreaker breaker) {
+    private static boolean tryAcquire(CircuitBreaker breaker) {
         CircuitBreaker.State before = breaker.getState();
         boolean permitted = breaker.tryAcquirePermission();
         logIfChanged(breaker, before);
@@ -89,7 +102,7 @@ public final class BackendBreakers {
     }
 
     /** What a request gets when the backend's breaker is open. */
-    public ProxyException openError(Backend backend) {
+    private ProxyException openError(Backend backend) {
         return new ProxyException(
                 ProxyFailure.BREAKER_OPEN,
                 "the circuit breaker of backend '" + backend.tag() + "' is open after repeated failures; retry after "

@@ -1,12 +1,7 @@
 package dev.ferry.router.resilience;
 
-import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.timeout.TimeoutException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
+import dev.ferry.router.exchange.ProxyFailure;
 import java.util.Set;
-import reactor.netty.http.client.PrematureCloseException;
 
 /** What counts against a backend's breaker: connect errors, timeouts, early closes and the configured statuses. */
 public final class BackendFailurePolicy {
@@ -22,18 +17,11 @@ public final class BackendFailurePolicy {
     }
 
     /**
-     * Whether an error is the backend's fault. A client that goes away, or a full local pool, says nothing about the
-     * backend's health and does not count.
+     * Whether an error is the backend's fault, by the one table in {@link ProxyFailure}; a failure status stands as a
+     * {@link BackendStatusException}.
      */
     public static boolean isBackendFailure(Throwable error) {
-        return error instanceof ConnectException
-                || error instanceof ConnectTimeoutException
-                || error instanceof NoRouteToHostException
-                || error instanceof UnknownHostException
-                || error instanceof TimeoutException
-                || error instanceof PrematureCloseException
-                || error instanceof java.io.IOException
-                || error instanceof BackendStatusException;
+        return error instanceof BackendStatusException || ProxyFailure.isBackendsFault(error);
     }
 
     /** Stands for a failure status in the breaker's record. */

@@ -1,8 +1,8 @@
 package dev.ferry.router.routing;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;

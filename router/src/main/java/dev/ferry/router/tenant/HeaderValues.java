@@ -1,7 +1,7 @@
 package dev.ferry.router.tenant;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Iterator;
 

@@ -2,8 +2,8 @@ package dev.ferry.router.tenant;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.handler.codec.http.HttpHeaders;
 
 /**

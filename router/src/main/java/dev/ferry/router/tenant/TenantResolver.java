@@ -8,7 +8,7 @@ public interface TenantResolver {
      * @param headers the request headers, as received
      * @param uri the request target, as received (path and query)
      * @return the tenant this source names, or {@code null} when the request does not name one here
-     * @throws dev.ferry.router.ProxyException when the request names a tenant here that is invalid or ambiguous
+     * @throws dev.ferry.router.exchange.ProxyException when the request names a tenant here that is invalid or ambiguous
      */
     TenantId resolve(HttpHeaders headers, String uri);
 }

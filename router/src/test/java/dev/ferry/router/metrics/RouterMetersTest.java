@@ -2,7 +2,8 @@ package dev.ferry.router.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyFailure;
+import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import io.micrometer.core.instrument.Tag;
@@ -24,17 +25,49 @@ class RouterMetersTest {
 
     @Test
     void recordsAForwardedRequestWithItsBackendMethodStatusClassAndOutcome() {
-        meters.recordRequest(
+        meters.recordExchange(
+                Transport.REACTOR,
                 Backend.NEW,
                 HttpMethod.GET,
                 200,
                 null,
                 false,
+                0,
+                0,
                 Duration.ofMillis(12).toNanos());
 
         Timer timer = requests("new", "GET", "2xx", "forwarded");
         assertThat(timer.count()).isEqualTo(1);
         assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(12.0);
+    }
+
+    @Test
+    void countsEachExchangeUnderItsTransportAndItsBodyBytesUnderItsBackend() {
+        meters.recordExchange(Transport.FAST, Backend.LEGACY, HttpMethod.POST, 200, null, false, 1024, 7, 1);
+        meters.recordExchange(Transport.FAST, Backend.LEGACY, HttpMethod.GET, 200, null, false, 0, 7, 1);
+        meters.recordExchange(
+                Transport.REACTOR, null, HttpMethod.GET, 400, ProxyFailure.TENANT_MISSING, false, 0, 0, 1);
+
+        assertThat(registry.get(RouterMeters.TRANSPORT_EXCHANGES)
+                        .tag("transport", "fast")
+                        .counter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get(RouterMeters.TRANSPORT_EXCHANGES)
+                        .tag("transport", "reactor")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(bytes("legacy", "received")).isEqualTo(1024);
+        assertThat(bytes("legacy", "sent")).isEqualTo(14);
+        assertThat(bytes("none", "sent")).isZero();
+    }
+
+    private double bytes(String backend, String direction) {
+        return registry.get(RouterMeters.BYTES)
+                .tags("backend", backend, "direction", direction)
+                .counter()
+                .count();
     }
 
     @ParameterizedTest(name = "{0} is counted as {1}")
@@ -53,7 +86,7 @@ class RouterMetersTest {
         "get, OTHER"
     })
     void namesAStandardMethodAndCountsAnyOtherAsOther(String method, String tag) {
-        meters.recordRequest(Backend.LEGACY, HttpMethod.valueOf(method), 200, null, false, 1);
+        meters.recordExchange(Transport.FAST, Backend.LEGACY, HttpMethod.valueOf(method), 200, null, false, 0, 0, 1);
 
         assertThat(requests("legacy", tag, "2xx", "forwarded").count()).isEqualTo(1);
     }
@@ -72,28 +105,29 @@ class RouterMetersTest {
         "600, none"
     })
     void groupsTheStatusIntoItsClass(int status, String statusClass) {
-        meters.recordRequest(Backend.NEW, HttpMethod.PUT, status, null, false, 1);
+        meters.recordExchange(Transport.FAST, Backend.NEW, HttpMethod.PUT, status, null, false, 0, 0, 1);
 
         assertThat(requests("new", "PUT", statusClass, "forwarded").count()).isEqualTo(1);
     }
 
     @Test
     void namesNoBackendWhenTheRouterAnsweredBeforeChoosingOne() {
-        meters.recordRequest(null, HttpMethod.GET, 400, ProxyFailure.TENANT_MISSING, false, 1);
+        meters.recordExchange(Transport.FAST, null, HttpMethod.GET, 400, ProxyFailure.TENANT_MISSING, false, 0, 0, 1);
 
         assertThat(requests("none", "GET", "4xx", "tenant_missing").count()).isEqualTo(1);
     }
 
     @Test
     void recordsAFailureByItsKindEvenWhenTheClientAlsoWentAway() {
-        meters.recordRequest(Backend.LEGACY, HttpMethod.POST, 504, ProxyFailure.BACKEND_TIMEOUT, true, 1);
+        meters.recordExchange(
+                Transport.FAST, Backend.LEGACY, HttpMethod.POST, 504, ProxyFailure.BACKEND_TIMEOUT, true, 0, 0, 1);
 
         assertThat(requests("legacy", "POST", "5xx", "backend_timeout").count()).isEqualTo(1);
     }
 
     @Test
     void recordsAClientThatWentAwayBeforeTheResponseWasComplete() {
-        meters.recordRequest(Backend.NEW, HttpMethod.GET, 200, null, true, 1);
+        meters.recordExchange(Transport.FAST, Backend.NEW, HttpMethod.GET, 200, null, true, 0, 0, 1);
 
         assertThat(requests("new", "GET", "2xx", "client_closed").count()).isEqualTo(1);
     }
@@ -145,13 +179,14 @@ class RouterMetersTest {
     void tagsEveryMeterOnlyWithValuesFromSmallClosedSets() {
         for (Backend backend : Backend.values()) {
             for (ProxyFailure failure : ProxyFailure.values()) {
-                meters.recordRequest(backend, HttpMethod.valueOf("X-TENANT-ACME"), 503, failure, false, 1);
+                meters.recordExchange(
+                        Transport.FAST, backend, HttpMethod.valueOf("X-TENANT-ACME"), 503, failure, false, 0, 0, 1);
             }
             for (Reason reason : Reason.values()) {
                 meters.recordDecision(backend, reason);
             }
         }
-        meters.recordRequest(null, HttpMethod.DELETE, 0, null, true, 1);
+        meters.recordExchange(Transport.FAST, null, HttpMethod.DELETE, 0, null, true, 0, 0, 1);
         meters.recordCacheLookup(true);
         meters.recordCacheLookup(false);
 
@@ -170,7 +205,9 @@ class RouterMetersTest {
                                 "moved_back",
                                 "flip_back_refused",
                                 "no_tenant_default"),
-                "result", Set.of("hit", "miss"));
+                "result", Set.of("hit", "miss"),
+                "transport", Set.of("fast", "reactor"),
+                "direction", Set.of("received", "sent"));
         assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> {
             assertThat(meter.getId().getName()).startsWith("ferry.");
             for (Tag tag : meter.getId().getTagsAsIterable()) {

@@ -2,8 +2,8 @@ package dev.ferry.router.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.resilience.BackendFailurePolicy.BackendStatusException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;

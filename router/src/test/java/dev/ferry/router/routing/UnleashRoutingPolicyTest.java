@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;

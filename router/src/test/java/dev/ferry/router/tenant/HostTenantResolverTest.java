@@ -6,7 +6,7 @@ import static dev.ferry.router.tenant.Tenants.assertRefused;
 import static dev.ferry.router.tenant.Tenants.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyFailure;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

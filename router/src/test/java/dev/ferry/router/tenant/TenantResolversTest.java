@@ -6,10 +6,10 @@ import static dev.ferry.router.tenant.Tenants.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ferry.router.ProxyFailure;
 import dev.ferry.router.config.TenantConfig;
 import dev.ferry.router.config.TenantConfig.JwtConfig;
 import dev.ferry.router.config.TenantConfig.Source;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,8 +3,8 @@ package dev.ferry.router.tenant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ferry.router.ProxyException;
-import dev.ferry.router.ProxyFailure;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.regex.Pattern;

@@ -1,5 +1,6 @@
-package dev.ferry.router;
+package dev.ferry.router.pipeline;
 
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.tenant.TenantId;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,22 +1,26 @@
-package dev.ferry.router;
+package dev.ferry.router.transport;
 
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.BackendPool;
 import dev.ferry.router.forwarding.ProxyHeaders;
-import dev.ferry.router.resilience.BackendBreakers;
+import dev.ferry.router.pipeline.ErrorResponses;
+import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.routing.Backend;
-import dev.ferry.router.tenant.TenantResolvers;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import reactor.netty.NettyPipeline;
 
 /**
- * The common case on Netty directly: an HTTP/1.1 request that is not an upgrade and does not {@code Expect} anything,
- * to a plain-HTTP backend. Its messages are relayed as they are decoded, on the client connection's event loop, over a
- * {@link BackendPool} connection of the same loop, with the same tenant resolution, routing decision, breaker, header
- * rules, error responses and metrics as {@link ProxyHandler}. Everything else (HTTP/2, WebSockets, h2c upgrades,
- * {@code Expect: 100-continue}, HTTP/1.0, HTTPS backends) passes on to Reactor Netty and {@link ProxyHandler}.
+ * The Netty transport for the common case: an HTTP/1.1 request that is not an upgrade and does not {@code Expect}
+ * anything, to a plain-HTTP backend. Its messages are relayed as they are decoded, on the client connection's event
+ * loop, over a {@link BackendPool} connection of the same loop, after the same {@link Pipeline} steps as on
+ * {@link ReactorTransport}. Everything else (HTTP/2, WebSockets, h2c upgrades, {@code Expect: 100-continue}, HTTP/1.0,
+ * HTTPS backends) is handed to Reactor Netty.
  *
  * <p>Why: Reactor Netty builds a client configuration and a chain of operators for every exchange; relaying the
  * decoded messages directly costs about half the CPU per request (docs/performance.md).
@@ -24,9 +28,7 @@ import reactor.netty.NettyPipeline;
 public final class FastPath {
     static final String HANDLER_NAME = "ferry.fastPath";
 
-    final TenantResolvers tenants;
-    final ProxyHandler proxy;
-    final BackendBreakers breakers;
+    final Pipeline pipeline;
     final BackendClients clients;
     final ProxyHeaders headers;
     final ErrorResponses errors;
@@ -35,18 +37,14 @@ public final class FastPath {
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closing;
 
-    FastPath(
-            TenantResolvers tenants,
-            ProxyHandler proxy,
-            BackendBreakers breakers,
+    public FastPath(
+            Pipeline pipeline,
             BackendClients clients,
             ProxyHeaders headers,
             ErrorResponses errors,
             Duration clientRead,
             Duration idle) {
-        this.tenants = tenants;
-        this.proxy = proxy;
-        this.breakers = breakers;
+        this.pipeline = pipeline;
         this.clients = clients;
         this.headers = headers;
         this.errors = errors;
@@ -55,10 +53,19 @@ public final class FastPath {
     }
 
     /** Puts the fast path in front of Reactor Netty's HTTP/1.1 handling of a new connection. */
-    void install(ChannelPipeline pipeline) {
+    public void install(ChannelPipeline pipeline) {
         if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
-            pipeline.addBefore(NettyPipeline.HttpTrafficHandler, HANDLER_NAME, new FastPathConnection(this));
+            pipeline.addBefore(NettyPipeline.HttpTrafficHandler, HANDLER_NAME, new FastConnection(this));
         }
+    }
+
+    /** Whether the fast path serves a request: well-formed HTTP/1.1, no upgrade, no {@code Expect}. */
+    static boolean eligible(HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        return request.decoderResult().isSuccess()
+                && request.protocolVersion() == HttpVersion.HTTP_1_1
+                && !headers.contains(HttpHeaderNames.UPGRADE)
+                && !headers.contains(HttpHeaderNames.EXPECT);
     }
 
     BackendPool pool(Backend backend) {
@@ -84,12 +91,12 @@ public final class FastPath {
     }
 
     /** Exchanges on the fast path not finished yet. */
-    long inFlight() {
+    public long inFlight() {
         return inFlight.sum();
     }
 
     /** From now on every response closes its connection: the router is shutting down. */
-    void closing() {
+    public void closing() {
         closing = true;
     }
 

@@ -1,7 +1,8 @@
-package dev.ferry.router;
+package dev.ferry.router.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -11,9 +12,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.reactivestreams.Publisher;
-import reactor.core.publisher.Mono;
-import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The responses Ferry makes itself: the status of the {@link ProxyFailure}, {@code X-Ferry-Error: <kind>}, and a small
@@ -29,23 +27,10 @@ public final class ErrorResponses {
         this.breakerRetryAfterSeconds = breakerRetryAfterSeconds;
     }
 
-    /**
-     * Answers with the failure, or, when the response has started already, closes the connection: a half-sent
-     * response must not look complete.
-     */
-    public Publisher<Void> respond(HttpServerResponse response, ProxyFailure failure, String message) {
-        if (response.hasSentHeaders()) {
-            return Mono.error(new IllegalStateException("response already started: " + message));
-        }
-        response.status(failure.status());
-        response.responseHeaders().clear();
-        headers(response.responseHeaders(), failure);
-        return response.sendByteArray(Mono.just(body(failure, message)));
-    }
-
-    /** The same answer as a Netty message, for the connection-level fast path. */
-    public FullHttpResponse response(ByteBufAllocator alloc, ProxyFailure failure, String message) {
-        byte[] body = body(failure, message);
+    /** The answer as a whole Netty message, for the fast path. */
+    public FullHttpResponse response(ByteBufAllocator alloc, Refusal refusal) {
+        ProxyFailure failure = refusal.failure();
+        byte[] body = body(failure, refusal.message());
         FullHttpResponse response = new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1,
                 failure.status(),
@@ -55,7 +40,8 @@ public final class ErrorResponses {
         return response;
     }
 
-    private void headers(HttpHeaders headers, ProxyFailure failure) {
+    /** The answer's headers: {@code X-Ferry-Error}, JSON, never cached, {@code Retry-After} where waiting helps. */
+    public void headers(HttpHeaders headers, ProxyFailure failure) {
         headers.set(ERROR_HEADER, failure.kind());
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
@@ -71,6 +57,10 @@ public final class ErrorResponses {
             case ROUTING_UNKNOWN, POOL_EXHAUSTED -> 1;
             default -> 0;
         };
+    }
+
+    public static byte[] body(Refusal refusal) {
+        return body(refusal.failure(), refusal.message());
     }
 
     public static byte[] body(ProxyFailure failure, String message) {

@@ -1,4 +1,4 @@
-package dev.ferry.router;
+package dev.ferry.router.exchange;
 
 /**
  * The client went away or broke its own request (a reset during an upload). Says nothing about the backend: it never

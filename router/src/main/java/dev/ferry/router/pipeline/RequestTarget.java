@@ -1,5 +1,7 @@
-package dev.ferry.router;
+package dev.ferry.router.pipeline;
 
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import io.netty.handler.codec.http.HttpMethod;
 
 /**

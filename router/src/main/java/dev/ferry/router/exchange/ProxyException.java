@@ -1,4 +1,4 @@
-package dev.ferry.router;
+package dev.ferry.router.exchange;
 
 import static java.util.Objects.requireNonNull;
 

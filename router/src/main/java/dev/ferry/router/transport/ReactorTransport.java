@@ -1,0 +1,148 @@
+package dev.ferry.router.transport;
+
+import dev.ferry.router.exchange.ClientAbortException;
+import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.forwarding.BackendClients;
+import dev.ferry.router.forwarding.ProxyHeaders;
+import dev.ferry.router.pipeline.Admission;
+import dev.ferry.router.pipeline.Admission.Admitted;
+import dev.ferry.router.pipeline.Admission.Refused;
+import dev.ferry.router.pipeline.ErrorResponses;
+import dev.ferry.router.pipeline.Outcome;
+import dev.ferry.router.pipeline.Pipeline;
+import dev.ferry.router.pipeline.Refusal;
+import dev.ferry.router.pipeline.RequestHead;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The Reactor Netty transport: h2c, WebSocket, {@code Expect}, HTTP/1.0, HTTPS backends, and everything when the fast
+ * path is off. It runs the {@link Pipeline}'s steps and streams bodies both ways without aggregating either, with
+ * backpressure; it decides no policy of its own.
+ */
+public final class ReactorTransport {
+    private final Pipeline pipeline;
+    private final BackendClients clients;
+    private final ProxyHeaders headers;
+    private final ErrorResponses errors;
+    private final WebSocketRelay webSockets;
+
+    public ReactorTransport(Pipeline pipeline, BackendClients clients, ProxyHeaders headers, ErrorResponses errors) {
+        this.pipeline = pipeline;
+        this.clients = clients;
+        this.headers = headers;
+        this.errors = errors;
+        this.webSockets = new WebSocketRelay(pipeline, headers);
+    }
+
+    public Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+        RequestHead head = new RequestHead(
+                Transport.REACTOR, request.method(), request.uri(), request.requestHeaders(), System.nanoTime());
+        Admission admission = pipeline.admit(head);
+        if (admission instanceof Refused refused) {
+            return Mono.from(answer(response, refused.refusal()))
+                    .doFinally(signal -> pipeline.finish(Outcome.refused(refused, signal != SignalType.CANCEL, 0)));
+        }
+        Admitted admitted = (Admitted) admission;
+        Progress progress = new Progress();
+        Mono<Void> exchange = ProxyHeaders.isWebSocketUpgrade(request.requestHeaders())
+                ? webSockets.relay(admitted, clients.target(admitted.backend()), request, response)
+                : http(admitted, request, response, progress);
+        return exchange.onErrorResume(error -> fail(admitted, response, progress, error))
+                .doFinally(signal -> pipeline.finish(progress.outcome(admitted, response, signal)));
+    }
+
+    private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, Progress progress) {
+        BackendClients.Target target = clients.target(admitted.backend());
+        boolean hasBody = ProxyHeaders.hasBody(in.requestHeaders(), in.method(), in.version());
+        return target.client()
+                .request(in.method())
+                .uri(admitted.uri())
+                .send((request, outbound) -> {
+                    headers.toBackend(
+                            in.requestHeaders(),
+                            request.requestHeaders(),
+                            admitted.tenant(),
+                            ProxyHeaders.clientAddress(in.remoteAddress()),
+                            target.authority(),
+                            protocol(in));
+                    if (!hasBody) {
+                        return outbound;
+                    }
+                    if (!request.requestHeaders().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                        // The client's own framing is hop-by-hop and was dropped: frame the stream anew.
+                        request.requestHeaders().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                    }
+                    return outbound.send(in.receive()
+                            .retain()
+                            .doOnNext(b -> progress.requestBytes += b.readableBytes())
+                            .onErrorMap(ClientAbortException::new));
+                })
+                .response((response, body) -> {
+                    int status = response.status().code();
+                    pipeline.responded(admitted, status);
+                    progress.status = status;
+                    out.status(response.status());
+                    headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
+                    return out.send(body.retain().doOnNext(b -> progress.responseBytes += b.readableBytes()));
+                })
+                .then();
+    }
+
+    private Mono<Void> fail(Admitted admitted, HttpServerResponse response, Progress progress, Throwable error) {
+        if (Pipeline.isClientAbort(error)) {
+            progress.clientClosed = true;
+            return Mono.empty();
+        }
+        Refusal refusal = pipeline.failed(admitted, error);
+        progress.refusal = refusal;
+        if (response.hasSentHeaders()) {
+            // Too late for an error response: close the connection so that a cut body never looks complete.
+            response.withConnection(connection -> connection.channel().close());
+            return Mono.empty();
+        }
+        progress.status = refusal.failure().status().code();
+        return Mono.from(answer(response, refusal));
+    }
+
+    private Publisher<Void> answer(HttpServerResponse response, Refusal refusal) {
+        response.status(refusal.failure().status());
+        response.responseHeaders().clear();
+        errors.headers(response.responseHeaders(), refusal.failure());
+        return response.sendByteArray(Mono.just(ErrorResponses.body(refusal)));
+    }
+
+    private static String protocol(HttpServerRequest in) {
+        return in.version().majorVersion() == 2
+                ? "2"
+                : in.version().majorVersion() + "." + in.version().minorVersion();
+    }
+
+    /** What the I/O of one exchange saw so far; only touched by its event loop, one signal at a time. */
+    private static final class Progress {
+        int status;
+        Refusal refusal;
+        boolean clientClosed;
+        long requestBytes;
+        long responseBytes;
+
+        Outcome outcome(Admitted admitted, HttpServerResponse response, SignalType signal) {
+            if (status == 0 && response.hasSentHeaders()) {
+                status = response.status().code();
+            }
+            return new Outcome(
+                    admitted,
+                    status,
+                    refusal == null ? null : refusal.failure(),
+                    clientClosed || signal == SignalType.CANCEL,
+                    requestBytes,
+                    responseBytes,
+                    System.nanoTime());
+        }
+    }
+}
