@@ -24,7 +24,31 @@ import reactor.netty.resources.LoopResources;
 public final class BackendClients implements AutoCloseable {
     private final Map<Backend, Target> targets = new EnumMap<>(Backend.class);
 
+    /** How the fast path's pools reach each backend. */
+    @FunctionalInterface
+    public interface Connectors {
+        BackendConnector connector(Backend backend, String host, int port);
+    }
+
     public BackendClients(BackendsConfig backends, PoolConfig pool, TimeoutConfig timeouts, RouterMeters meters) {
+        this(
+                backends,
+                pool,
+                timeouts,
+                meters,
+                (backend, host, port) -> BackendConnector.tcp(host, port, timeouts.connect()));
+    }
+
+    /**
+     * @param connectors how the fast path's pools open connections: TCP, or in-memory channels in a test that drives
+     *     the fast path byte by byte
+     */
+    public BackendClients(
+            BackendsConfig backends,
+            PoolConfig pool,
+            TimeoutConfig timeouts,
+            RouterMeters meters,
+            Connectors connectors) {
         for (Backend backend : Backend.values()) {
             URI url = backends.url(backend);
             AtomicReference<ConnectionPoolMetrics> poolMetrics = new AtomicReference<>();
@@ -52,10 +76,8 @@ public final class BackendClients implements AutoCloseable {
             BackendPool direct = "http".equalsIgnoreCase(url.getScheme())
                     ? new BackendPool(
                             backend,
-                            host(url),
-                            url.getPort() < 0 ? 80 : url.getPort(),
+                            connectors.connector(backend, host(url), url.getPort() < 0 ? 80 : url.getPort()),
                             pool,
-                            timeouts.connect(),
                             timeouts.response(),
                             LoopResources.DEFAULT_IO_WORKER_COUNT)
                     : null;

@@ -3,6 +3,7 @@ package dev.ferry.router.transport;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.forwarding.BackendConnection;
 import dev.ferry.router.forwarding.BackendPool;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.pipeline.Admission;
@@ -77,7 +78,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     private Admission admission;
     private Upstream upstream = Upstream.DETACHED;
     private Downstream downstream = Downstream.AWAITING;
-    private BackendPool.Connection backend;
+    private BackendConnection backend;
     /** Body parts read while no backend connection is there yet; most requests never need it. */
     private ArrayDeque<HttpContent> pending;
 
@@ -139,7 +140,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     }
 
     @Override
-    public void acquired(BackendPool.Connection acquired) {
+    public void acquired(BackendConnection acquired) {
         if (ended || downstream == Downstream.DONE) {
             upstream = Upstream.DETACHED;
             acquired.release(true);
@@ -398,7 +399,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     /** A malformed response: the connection is closed; the exchange fails like on an early close. */
     private void backendBroken(Throwable cause) {
         retried = true; // a malformed answer is no closed idle connection: never sent again
-        BackendPool.Connection broken = backend;
+        BackendConnection broken = backend;
         broken.listen(null);
         broken.channel().close();
         backendFailed(new IOException(
@@ -409,7 +410,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
 
     @Override
     public void backendFailed(Throwable error) {
-        BackendPool.Connection failed = backend;
+        BackendConnection failed = backend;
         backend = null;
         upstream = Upstream.DETACHED;
         if (ended || downstream == Downstream.DONE) {
@@ -433,7 +434,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         respondWith(answer);
     }
 
-    private boolean mayRetry(BackendPool.Connection failed, Throwable error) {
+    private boolean mayRetry(BackendConnection failed, Throwable error) {
         return downstream == Downstream.AWAITING
                 && !retried
                 && failed != null
