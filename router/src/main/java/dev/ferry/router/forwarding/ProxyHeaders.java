@@ -4,9 +4,11 @@ import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.routing.Backend;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -216,6 +218,37 @@ public final class ProxyHeaders {
             }
         }
         return true;
+    }
+
+    /**
+     * Frames a response toward the client on the fast path: a body without {@code Content-Length} (chunked, or
+     * delimited by the backend's close) is sent chunked; {@code close} ends the connection after it.
+     */
+    public static void frameResponse(HttpHeaders toClient, int status, HttpMethod method, boolean close) {
+        boolean mayHaveBody = status != 204 && status != 304 && !HttpMethod.HEAD.equals(method);
+        if (mayHaveBody && !toClient.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            toClient.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (close) {
+            toClient.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    /** Trailers are not forwarded either way: they would slip past the header rules. */
+    public static void dropTrailers(LastHttpContent last) {
+        if (!last.trailingHeaders().isEmpty()) {
+            last.trailingHeaders().clear();
+        }
+    }
+
+    /**
+     * Frames a request body toward the backend: the client's own framing ({@code Transfer-Encoding}) is hop-by-hop and
+     * was dropped, so a body without {@code Content-Length} is sent chunked.
+     */
+    public static void frameBody(HttpHeaders toBackend, boolean hasBody) {
+        if (hasBody && !toBackend.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            toBackend.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
     }
 
     /**

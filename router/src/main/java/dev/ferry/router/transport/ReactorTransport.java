@@ -12,8 +12,6 @@ import dev.ferry.router.pipeline.Outcome;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
@@ -49,15 +47,15 @@ public final class ReactorTransport {
                     .doFinally(signal -> pipeline.finish(Outcome.refused(refused, signal != SignalType.CANCEL, 0)));
         }
         Admitted admitted = (Admitted) admission;
-        Progress progress = new Progress();
+        ExchangeTally tally = new ExchangeTally();
         Mono<Void> exchange = ProxyHeaders.isWebSocketUpgrade(request.requestHeaders())
                 ? webSockets.relay(admitted, clients.target(admitted.backend()), request, response)
-                : http(admitted, request, response, progress);
-        return exchange.onErrorResume(error -> fail(admitted, response, progress, error))
-                .doFinally(signal -> pipeline.finish(progress.outcome(admitted, response, signal)));
+                : http(admitted, request, response, tally);
+        return exchange.onErrorResume(error -> fail(admitted, response, tally, error))
+                .doFinally(signal -> pipeline.finish(outcome(admitted, tally, response, signal)));
     }
 
-    private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, Progress progress) {
+    private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, ExchangeTally tally) {
         BackendClients.Target target = clients.target(admitted.backend());
         boolean hasBody = ProxyHeaders.hasBody(in.requestHeaders(), in.method(), in.version());
         return target.client()
@@ -74,39 +72,36 @@ public final class ReactorTransport {
                     if (!hasBody) {
                         return outbound;
                     }
-                    if (!request.requestHeaders().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                        // The client's own framing is hop-by-hop and was dropped: frame the stream anew.
-                        request.requestHeaders().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-                    }
+                    ProxyHeaders.frameBody(request.requestHeaders(), true);
                     return outbound.send(in.receive()
                             .retain()
-                            .doOnNext(b -> progress.requestBytes += b.readableBytes())
+                            .doOnNext(b -> tally.requestBytes += b.readableBytes())
                             .onErrorMap(ClientAbortException::new));
                 })
                 .response((response, body) -> {
                     int status = response.status().code();
                     pipeline.responded(admitted, status);
-                    progress.status = status;
+                    tally.status = status;
                     out.status(response.status());
                     headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
-                    return out.send(body.retain().doOnNext(b -> progress.responseBytes += b.readableBytes()));
+                    return out.send(body.retain().doOnNext(b -> tally.responseBytes += b.readableBytes()));
                 })
                 .then();
     }
 
-    private Mono<Void> fail(Admitted admitted, HttpServerResponse response, Progress progress, Throwable error) {
+    private Mono<Void> fail(Admitted admitted, HttpServerResponse response, ExchangeTally tally, Throwable error) {
         if (Pipeline.isClientAbort(error)) {
-            progress.clientClosed = true;
+            tally.clientClosed = true;
             return Mono.empty();
         }
         Refusal refusal = pipeline.failed(admitted, error);
-        progress.refusal = refusal;
+        tally.refusal = refusal;
         if (response.hasSentHeaders()) {
             // Too late for an error response: close the connection so that a cut body never looks complete.
             response.withConnection(connection -> connection.channel().close());
             return Mono.empty();
         }
-        progress.status = refusal.failure().status().code();
+        tally.status = refusal.failure().status().code();
         return Mono.from(answer(response, refusal));
     }
 
@@ -123,26 +118,12 @@ public final class ReactorTransport {
                 : in.version().majorVersion() + "." + in.version().minorVersion();
     }
 
-    /** What the I/O of one exchange saw so far; only touched by its event loop, one signal at a time. */
-    private static final class Progress {
-        int status;
-        Refusal refusal;
-        boolean clientClosed;
-        long requestBytes;
-        long responseBytes;
-
-        Outcome outcome(Admitted admitted, HttpServerResponse response, SignalType signal) {
-            if (status == 0 && response.hasSentHeaders()) {
-                status = response.status().code();
-            }
-            return new Outcome(
-                    admitted,
-                    status,
-                    refusal == null ? null : refusal.failure(),
-                    clientClosed || signal == SignalType.CANCEL,
-                    requestBytes,
-                    responseBytes,
-                    System.nanoTime());
+    private static Outcome outcome(
+            Admitted admitted, ExchangeTally tally, HttpServerResponse response, SignalType signal) {
+        if (tally.status == 0 && response.hasSentHeaders()) {
+            tally.status = response.status().code();
         }
+        tally.clientClosed |= signal == SignalType.CANCEL;
+        return tally.outcome(admitted);
     }
 }
