@@ -4,19 +4,18 @@ import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.resilience.BackendBreakers;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.ReactorTransport;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -63,8 +62,8 @@ public final class Router implements AutoCloseable {
                 config.tenant().lowercase());
         this.tenants = new TenantResolvers(config.tenant(), rules);
         this.routing = new UnleashRoutingPolicy(config.flags(), meters, clock);
-        this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), meters);
-        BackendBreakers breakers = new BackendBreakers(config.breaker(), meters);
+        this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts());
+        BackendBreakers breakers = new BackendBreakers(config.breaker());
         ProxyHeaders headers = new ProxyHeaders(config.forwarding());
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
         Pipeline pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
@@ -75,11 +74,17 @@ public final class Router implements AutoCloseable {
                         pipeline, clients, headers, errors, config.timeouts().clientRead(), idleTimeout(config))
                 : null;
         this.readiness = new Readiness(routing);
-        meters.gauge(
-                RouterMeters.READY,
-                "1 when the router is ready to serve, else 0",
-                Tags.empty(),
-                () -> readiness.ready() ? 1 : 0);
+        // Every meter is registered by RouterMeters; the parts only expose what is measured.
+        meters.bindRouting(routing);
+        meters.bindBreakers(breakers.all());
+        for (Backend backend : Backend.values()) {
+            meters.bindPool(
+                    backend,
+                    () -> clients.active(backend),
+                    () -> clients.idle(backend),
+                    () -> clients.pending(backend));
+        }
+        meters.bindReadiness(readiness::ready);
         HttpServer server = HttpServer.create()
                 .host(config.listen().host())
                 .port(config.listen().port())

@@ -55,7 +55,7 @@ class FailClosedIT {
             HttpResponse<String> lookup = router.admin("/routing/tenants/acme");
             assertThat(lookup.statusCode()).isEqualTo(503);
             assertThat(lookup.body()).contains("\"backend\":null", "\"reason\":\"routing_unknown\"");
-            assertThat(backends.of(dev.ferry.router.routing.Backend.LEGACY).getAllServeEvents())
+            assertThat(backends.of(dev.ferry.router.exchange.Backend.LEGACY).getAllServeEvents())
                     .isEmpty();
 
             unleash.tenantsOnNew("acme");

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.http.Fault;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.testing.Backends;
 import dev.ferry.router.testing.RawHttp;
 import dev.ferry.router.testing.RunningRouter;

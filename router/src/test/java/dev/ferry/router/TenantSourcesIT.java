@@ -10,7 +10,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.testing.Backends;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RunningRouter;

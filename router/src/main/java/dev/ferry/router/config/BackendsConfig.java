@@ -2,7 +2,7 @@ package dev.ferry.router.config;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import java.net.URI;
 
 /** Where each backend is: {@code http://host:port}, optionally with a base path that is put before every path. */

@@ -3,9 +3,7 @@ package dev.ferry.router.forwarding;
 import dev.ferry.router.config.BackendsConfig;
 import dev.ferry.router.config.PoolConfig;
 import dev.ferry.router.config.TimeoutConfig;
-import dev.ferry.router.metrics.RouterMeters;
-import dev.ferry.router.routing.Backend;
-import io.micrometer.core.instrument.Tags;
+import dev.ferry.router.exchange.Backend;
 import io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.util.EnumMap;
@@ -30,25 +28,15 @@ public final class BackendClients implements AutoCloseable {
         BackendConnector connector(Backend backend, String host, int port);
     }
 
-    public BackendClients(BackendsConfig backends, PoolConfig pool, TimeoutConfig timeouts, RouterMeters meters) {
-        this(
-                backends,
-                pool,
-                timeouts,
-                meters,
-                (backend, host, port) -> BackendConnector.tcp(host, port, timeouts.connect()));
+    public BackendClients(BackendsConfig backends, PoolConfig pool, TimeoutConfig timeouts) {
+        this(backends, pool, timeouts, (backend, host, port) -> BackendConnector.tcp(host, port, timeouts.connect()));
     }
 
     /**
      * @param connectors how the fast path's pools open connections: TCP, or in-memory channels in a test that drives
      *     the fast path byte by byte
      */
-    public BackendClients(
-            BackendsConfig backends,
-            PoolConfig pool,
-            TimeoutConfig timeouts,
-            RouterMeters meters,
-            Connectors connectors) {
+    public BackendClients(BackendsConfig backends, PoolConfig pool, TimeoutConfig timeouts, Connectors connectors) {
         for (Backend backend : Backend.values()) {
             URI url = backends.url(backend);
             AtomicReference<ConnectionPoolMetrics> poolMetrics = new AtomicReference<>();
@@ -81,9 +69,7 @@ public final class BackendClients implements AutoCloseable {
                             timeouts.response(),
                             LoopResources.DEFAULT_IO_WORKER_COUNT)
                     : null;
-            Target target = new Target(client, provider, direct, authority(url), pathPrefix(url));
-            targets.put(backend, target);
-            registerPoolGauges(meters, backend, poolMetrics, direct);
+            targets.put(backend, new Target(client, provider, direct, authority(url), pathPrefix(url), poolMetrics));
         }
     }
 
@@ -97,31 +83,27 @@ public final class BackendClients implements AutoCloseable {
         };
     }
 
-    /** Both pools of a backend count: Reactor Netty's and the fast path's. */
-    private static void registerPoolGauges(
-            RouterMeters meters, Backend backend, AtomicReference<ConnectionPoolMetrics> pool, BackendPool direct) {
-        String description =
-                "Connections to each backend: active (serving a request), idle, and requests pending a" + " connection";
-        meters.gauge(
-                RouterMeters.POOL_CONNECTIONS,
-                description,
-                tags(backend, "active"),
-                () -> (pool.get() == null ? 0 : pool.get().acquiredSize()) + (direct == null ? 0 : direct.active()));
-        meters.gauge(
-                RouterMeters.POOL_CONNECTIONS,
-                description,
-                tags(backend, "idle"),
-                () -> (pool.get() == null ? 0 : pool.get().idleSize()) + (direct == null ? 0 : direct.idle()));
-        meters.gauge(
-                RouterMeters.POOL_CONNECTIONS,
-                description,
-                tags(backend, "pending"),
-                () -> (pool.get() == null ? 0 : pool.get().pendingAcquireSize())
-                        + (direct == null ? 0 : direct.pending()));
+    /** Connections to a backend serving a request: Reactor Netty's pool and the fast path's. */
+    public int active(Backend backend) {
+        Target t = targets.get(backend);
+        ConnectionPoolMetrics m = t.poolMetrics().get();
+        return (m == null ? 0 : m.acquiredSize())
+                + (t.pool() == null ? 0 : t.pool().active());
     }
 
-    private static Tags tags(Backend backend, String state) {
-        return Tags.of(RouterMeters.TAG_BACKEND, backend.tag(), RouterMeters.TAG_STATE, state);
+    /** Idle connections to a backend, in both pools. */
+    public int idle(Backend backend) {
+        Target t = targets.get(backend);
+        ConnectionPoolMetrics m = t.poolMetrics().get();
+        return (m == null ? 0 : m.idleSize()) + (t.pool() == null ? 0 : t.pool().idle());
+    }
+
+    /** Requests waiting for a connection to a backend, in both pools. */
+    public int pending(Backend backend) {
+        Target t = targets.get(backend);
+        ConnectionPoolMetrics m = t.poolMetrics().get();
+        return (m == null ? 0 : m.pendingAcquireSize())
+                + (t.pool() == null ? 0 : t.pool().pending());
     }
 
     /** {@code http://host:port/base} without a trailing slash, so that request paths append to it. */
@@ -168,5 +150,10 @@ public final class BackendClients implements AutoCloseable {
      * @param pathPrefix the backend URL's path, without a trailing slash, for every request path
      */
     public record Target(
-            HttpClient client, ConnectionProvider provider, BackendPool pool, String authority, String pathPrefix) {}
+            HttpClient client,
+            ConnectionProvider provider,
+            BackendPool pool,
+            String authority,
+            String pathPrefix,
+            AtomicReference<ConnectionPoolMetrics> poolMetrics) {}
 }

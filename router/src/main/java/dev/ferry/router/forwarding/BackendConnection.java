@@ -1,6 +1,6 @@
 package dev.ferry.router.forwarding;
 
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,7 +1,7 @@
 package dev.ferry.router.forwarding;
 
 import dev.ferry.router.config.PoolConfig;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.FastThreadLocal;

@@ -1,9 +1,12 @@
 package dev.ferry.router.metrics;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
+import dev.ferry.router.routing.RoutingEvents;
+import dev.ferry.router.routing.UnleashRoutingPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,8 +15,12 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -21,7 +28,7 @@ import java.util.function.Supplier;
  * ({@code /routing/tenants/{id}} and logs answer per-tenant questions). Meters on the request path are created once
  * and kept in arrays indexed by their tags, so recording a request is array look-ups and a timer update.
  */
-public final class RouterMeters {
+public final class RouterMeters implements RoutingEvents {
     public static final String REQUESTS = "ferry.requests";
     public static final String DECISIONS = "ferry.routing.decisions";
     public static final String CACHE_LOOKUPS = "ferry.routing.cache.lookups";
@@ -71,6 +78,8 @@ public final class RouterMeters {
 
     private final Counter cacheHits;
     private final Counter cacheMisses;
+    private final Counter fetchErrors;
+    private final Counter flipBacksRefused;
 
     public RouterMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -104,6 +113,14 @@ public final class RouterMeters {
         }
         this.cacheHits = cacheCounter("hit");
         this.cacheMisses = cacheCounter("miss");
+        this.fetchErrors = counter(
+                FLAGS_FETCH_ERRORS,
+                "Failed attempts to fetch the flag state (server unreachable, error status)",
+                Tags.empty());
+        this.flipBacksRefused = counter(
+                FLIP_BACKS_REFUSED,
+                "Tenants the flag tried to send back to legacy without the deliberate marker; Ferry kept them on new",
+                Tags.empty());
         // The series an SRE divides by each other must exist from the first scrape, before any traffic.
         for (Backend backend : Backend.values()) {
             for (String method : List.of("GET", "POST")) {
@@ -208,23 +225,99 @@ public final class RouterMeters {
         return i < 0 ? METHODS.size() - 1 : i;
     }
 
-    public void recordDecision(Backend backend, Reason reason) {
+    @Override
+    public void decided(Backend backend, Reason reason) {
         decisions[backend.ordinal()][reason.ordinal()].increment();
     }
 
-    public void recordCacheLookup(boolean hit) {
+    @Override
+    public void cacheLookup(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
     }
 
-    public void gauge(String name, String description, Tags tags, Supplier<Number> value) {
+    @Override
+    public void flagsApplied(String origin) {
+        counter(FLAGS_APPLIED, "Flag states applied", Tags.of(TAG_ORIGIN, origin))
+                .increment();
+    }
+
+    @Override
+    public void flagsRejected(String reason) {
+        counter(
+                        FLAGS_REJECTED,
+                        "Flag documents refused as invalid; the last good state stays",
+                        Tags.of(TAG_REASON, reason))
+                .increment();
+    }
+
+    @Override
+    public void fetchFailed() {
+        fetchErrors.increment();
+    }
+
+    @Override
+    public void flipBackRefused() {
+        flipBacksRefused.increment();
+    }
+
+    /** The routing step's state: how old and whether loaded, the decision cache, tenants held on new. */
+    public void bindRouting(UnleashRoutingPolicy routing) {
+        Gauge.builder(FLAGS_AGE, routing::flagsAgeSeconds)
+                .description("Seconds since the flag state was last confirmed by its source")
+                .baseUnit("seconds")
+                .register(registry);
+        gauge(
+                FLAGS_LOADED,
+                "1 when a flag state holding the routing flag is applied, else 0 (requests get 503 routing_unknown)",
+                Tags.empty(),
+                () -> routing.routable() ? 1 : 0);
+        gauge(CACHE_SIZE, "Routing decisions in the cache", Tags.empty(), routing::cachedDecisions);
+        gauge(HELD_TENANTS, "Tenants Ferry holds on new against the flag", Tags.empty(), routing::heldTenants);
+    }
+
+    /** 1 for the state each backend's circuit breaker is in, 0 for the others. */
+    public void bindBreakers(Map<Backend, CircuitBreaker> breakers) {
+        breakers.forEach((backend, breaker) -> {
+            for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
+                gauge(
+                        BREAKER_STATE,
+                        "1 for the state each backend's circuit breaker is in, 0 for the others",
+                        Tags.of(
+                                TAG_BACKEND,
+                                backend.tag(),
+                                TAG_STATE,
+                                state.name().toLowerCase(Locale.ROOT)),
+                        () -> breaker.getState() == state ? 1 : 0);
+            }
+        });
+    }
+
+    /** Connections to a backend: active (serving a request), idle, and requests pending a connection. */
+    public void bindPool(Backend backend, IntSupplier active, IntSupplier idle, IntSupplier pending) {
+        String description =
+                "Connections to each backend: active (serving a request), idle, and requests pending a" + " connection";
+        gauge(
+                POOL_CONNECTIONS,
+                description,
+                Tags.of(TAG_BACKEND, backend.tag(), TAG_STATE, "active"),
+                active::getAsInt);
+        gauge(POOL_CONNECTIONS, description, Tags.of(TAG_BACKEND, backend.tag(), TAG_STATE, "idle"), idle::getAsInt);
+        gauge(
+                POOL_CONNECTIONS,
+                description,
+                Tags.of(TAG_BACKEND, backend.tag(), TAG_STATE, "pending"),
+                pending::getAsInt);
+    }
+
+    public void bindReadiness(BooleanSupplier ready) {
+        gauge(READY, "1 when the router is ready to serve, else 0", Tags.empty(), () -> ready.getAsBoolean() ? 1 : 0);
+    }
+
+    private void gauge(String name, String description, Tags tags, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).tags(tags).register(registry);
     }
 
-    public void gaugeSeconds(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value).description(description).baseUnit("seconds").register(registry);
-    }
-
-    public Counter counter(String name, String description, Tags tags) {
+    private Counter counter(String name, String description, Tags tags) {
         return Counter.builder(name).description(description).tags(tags).register(registry);
     }
 }

@@ -2,8 +2,8 @@ package dev.ferry.router.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.resilience.BreakerCall;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.tenant.TenantId;
 

@@ -1,7 +1,7 @@
 package dev.ferry.router.pipeline;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyFailure;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.tenant.TenantId;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;

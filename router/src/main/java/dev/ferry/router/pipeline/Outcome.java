@@ -2,9 +2,9 @@ package dev.ferry.router.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.tenant.TenantId;
 
 /**

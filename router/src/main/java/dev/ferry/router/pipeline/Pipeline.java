@@ -1,6 +1,7 @@
 package dev.ferry.router.pipeline;
 
 import dev.ferry.router.config.TenantConfig.WhenMissing;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ClientAbortException;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
@@ -10,7 +11,6 @@ import dev.ferry.router.pipeline.Admission.Admitted;
 import dev.ferry.router.pipeline.Admission.Refused;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.resilience.BreakerCall;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
@@ -77,7 +77,7 @@ public final class Pipeline {
             return routing.decide(resolved.tenant());
         }
         if (whenMissing == WhenMissing.LEGACY) {
-            meters.recordDecision(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
+            meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
             return new RoutingDecision(null, Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
         }
         throw new ProxyException(

@@ -1,16 +1,13 @@
 package dev.ferry.router.resilience;
 
 import dev.ferry.router.config.BreakerConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
-import dev.ferry.router.metrics.RouterMeters;
-import dev.ferry.router.routing.Backend;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.micrometer.core.instrument.Tags;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +28,7 @@ public final class BackendBreakers {
     private final BackendFailurePolicy failurePolicy;
     private final long retryAfterSeconds;
 
-    public BackendBreakers(BreakerConfig config, RouterMeters meters) {
+    public BackendBreakers(BreakerConfig config) {
         CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(config.slidingWindowSize())
@@ -48,17 +45,6 @@ public final class BackendBreakers {
             // No event consumers: with one, Resilience4j builds an event (and reads the wall clock) for every call.
             // Transitions are logged by the calls that cause them (tryAcquire, BreakerCall).
             breakers.put(backend, breaker);
-            for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
-                meters.gauge(
-                        RouterMeters.BREAKER_STATE,
-                        "1 for the state each backend's circuit breaker is in, 0 for the others",
-                        Tags.of(
-                                RouterMeters.TAG_BACKEND,
-                                backend.tag(),
-                                RouterMeters.TAG_STATE,
-                                state.name().toLowerCase(Locale.ROOT)),
-                        () -> breaker.getState() == state ? 1 : 0);
-            }
         }
         this.failurePolicy = new BackendFailurePolicy(config.failureStatuses());
         this.retryAfterSeconds = Math.max(1, (config.waitInOpen().toMillis() + 999) / 1000);
@@ -66,6 +52,11 @@ public final class BackendBreakers {
 
     public CircuitBreaker of(Backend backend) {
         return breakers.get(backend);
+    }
+
+    /** Every backend's breaker, for the state gauges. */
+    public Map<Backend, CircuitBreaker> all() {
+        return Map.copyOf(breakers);
     }
 
     public BackendFailurePolicy failurePolicy() {

@@ -3,12 +3,10 @@ package dev.ferry.router.routing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ferry.router.metrics.RouterMeters;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
 import io.getunleash.engine.UnleashEngine;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +38,7 @@ final class FlipBackGuard implements AutoCloseable {
     private final Path heldFile;
     private final Clock clock;
     private final Map<String, Hold> held = new ConcurrentHashMap<>();
-    private final Counter refused;
+    private final RoutingEvents events;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "ferry-held-tenants");
         t.setDaemon(true);
@@ -53,18 +51,17 @@ final class FlipBackGuard implements AutoCloseable {
 
     private record Reference(UnleashEngine engine, String revision) {}
 
-    FlipBackGuard(String flagName, Path heldFile, RouterMeters meters, Clock clock) {
+    FlipBackGuard(String flagName, Path heldFile, RoutingEvents events, Clock clock) {
         this.flagName = flagName;
         this.heldFile = heldFile;
         this.clock = clock;
-        this.refused = meters.counter(
-                RouterMeters.FLIP_BACKS_REFUSED,
-                "Tenants the flag tried to send back to legacy without the deliberate marker; Ferry kept them on new",
-                Tags.empty());
-        meters.gauge(
-                RouterMeters.HELD_TENANTS, "Tenants Ferry holds on new against the flag", Tags.empty(), held::size);
+        this.events = events;
         prepare();
         load();
+    }
+
+    int heldCount() {
+        return held.size();
     }
 
     private void prepare() {
@@ -112,7 +109,7 @@ final class FlipBackGuard implements AutoCloseable {
         if (hold == null && wasOnNew(tenant)) {
             hold = new Hold(reference.revision(), clock.instant());
             if (held.putIfAbsent(tenant.value(), hold) == null) {
-                refused.increment();
+                events.flipBackRefused();
                 LOG.error(
                         "Refused to send tenant {} back to legacy: the flag says {} ({}) but revision {} had it"
                                 + " on new, and the move back is not marked deliberate. It stays on new. To move it back,"

@@ -2,6 +2,7 @@ package dev.ferry.router.routing;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.tenant.TenantId;
 
 /**

@@ -3,6 +3,7 @@ package dev.ferry.router.routing;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.router.exchange.Backend;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;

@@ -1,9 +1,9 @@
 package dev.ferry.router.routing;
 
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
-import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
 import io.getunleash.DefaultUnleash;
@@ -18,8 +18,6 @@ import io.getunleash.event.FeatureSet;
 import io.getunleash.event.UnleashSubscriber;
 import io.getunleash.repository.HttpFeatureFetcher;
 import io.getunleash.util.UnleashConfig;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -57,12 +55,10 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private static final Map<String, RoutingRule> RULES = new ConcurrentHashMap<>();
 
     private final FlagsConfig config;
-    private final RouterMeters meters;
+    private final RoutingEvents events;
     private final Clock clock;
     private final AtomicReference<FlagState> state = new AtomicReference<>(FlagState.notLoaded());
     private final AtomicReference<Instant> lastSync = new AtomicReference<>(Instant.EPOCH);
-    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
-    private final Counter fetchErrors;
     private final SdkExecutor executor = new SdkExecutor();
     private final DefaultUnleash unleash;
     private final Path backupFile;
@@ -70,16 +66,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final TimeBoundaries boundaries;
     private volatile boolean bootstrapRead;
 
-    public UnleashRoutingPolicy(FlagsConfig config, RouterMeters meters, Clock clock) {
+    public UnleashRoutingPolicy(FlagsConfig config, RoutingEvents events, Clock clock) {
         this.config = config;
-        this.meters = meters;
+        this.events = events;
         this.clock = clock;
-        this.fetchErrors = meters.counter(
-                RouterMeters.FLAGS_FETCH_ERRORS,
-                "Failed attempts to fetch the flag state (server unreachable, error status)",
-                Tags.empty());
-        registerGauges();
-        this.guard = new FlipBackGuard(config.flagName(), config.heldFile(), meters, clock);
+        this.guard = new FlipBackGuard(config.flagName(), config.heldFile(), events, clock);
         this.boundaries = new TimeBoundaries(config.flagName(), clock, this::refreshCache);
         this.backupFile = config.source() == FlagsConfig.Source.FILE
                 ? privateBackupFile()
@@ -98,22 +89,22 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
     }
 
-    private void registerGauges() {
-        meters.gaugeSeconds(
-                RouterMeters.FLAGS_AGE, "Seconds since the flag state was last confirmed by its source", () -> {
-                    Instant last = lastSync.get();
-                    return last.equals(Instant.EPOCH)
-                            ? Double.NaN
-                            : Duration.between(last, clock.instant()).toMillis() / 1000.0;
-                });
-        meters.gauge(
-                RouterMeters.FLAGS_LOADED,
-                "1 when a flag state holding the routing flag is applied, else 0 (requests get 503 routing_unknown)",
-                Tags.empty(),
-                () -> state.get().routable() ? 1 : 0);
-        meters.gauge(RouterMeters.CACHE_SIZE, "Routing decisions in the cache", Tags.empty(), () -> state.get()
-                .decisions()
-                .estimatedSize());
+    /** Seconds since the flag state was last confirmed by its source; NaN before the first time. */
+    public double flagsAgeSeconds() {
+        Instant last = lastSync.get();
+        return last.equals(Instant.EPOCH)
+                ? Double.NaN
+                : Duration.between(last, clock.instant()).toMillis() / 1000.0;
+    }
+
+    /** Routing decisions in the cache. */
+    public long cachedDecisions() {
+        return state.get().decisions().estimatedSize();
+    }
+
+    /** Tenants held on new against the flag. */
+    public int heldTenants() {
+        return guard.heldCount();
     }
 
     private UnleashConfig unleashConfig() {
@@ -221,12 +212,12 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             throw new ProxyException(ProxyFailure.ROUTING_UNKNOWN, unroutable(s));
         }
         RoutingDecision decision = s.decisions().getIfPresent(tenant.value());
-        meters.recordCacheLookup(decision != null);
+        events.cacheLookup(decision != null);
         if (decision == null) {
             decision = evaluate(s, tenant);
             s.decisions().put(tenant.value(), decision);
         }
-        meters.recordDecision(decision.backend(), decision.reason());
+        events.decided(decision.backend(), decision.reason());
         return decision;
     }
 
@@ -370,8 +361,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         if (present) {
             recheckActiveTenants(previous, next);
         }
-        meters.counter(RouterMeters.FLAGS_APPLIED, "Flag states applied", Tags.of(RouterMeters.TAG_ORIGIN, origin))
-                .increment();
+        events.flagsApplied(origin);
         if (!present) {
             LOG.error(
                     "Flag state from {} (revision {}) has no flag '{}': every request gets 503 routing_unknown"
@@ -417,13 +407,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     }
 
     private void rejected(String reason) {
-        rejected.computeIfAbsent(
-                        reason,
-                        r -> meters.counter(
-                                RouterMeters.FLAGS_REJECTED,
-                                "Flag documents refused as invalid; the last good state stays",
-                                Tags.of(RouterMeters.TAG_REASON, r)))
-                .increment();
+        events.flagsRejected(reason);
     }
 
     private static String message(UnleashException e) {
@@ -453,7 +437,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 case NOT_CHANGED -> synced();
                 default -> {
                     if (config.source() == FlagsConfig.Source.UNLEASH) {
-                        fetchErrors.increment();
+                        events.fetchFailed();
                     }
                 }
             }
@@ -487,7 +471,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             // The SDK reports registration and usage-metrics failures here too; only failed fetches count.
             String text = error.getMessage() == null ? "" : error.getMessage().toLowerCase(java.util.Locale.ROOT);
             if (config.source() == FlagsConfig.Source.UNLEASH && text.contains("fetch toggles")) {
-                fetchErrors.increment();
+                events.fetchFailed();
             }
         }
     }

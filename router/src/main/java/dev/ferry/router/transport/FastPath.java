@@ -1,11 +1,11 @@
 package dev.ferry.router.transport;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.BackendPool;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
-import dev.ferry.router.routing.Backend;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;

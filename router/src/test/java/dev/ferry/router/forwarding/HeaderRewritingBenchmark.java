@@ -1,7 +1,7 @@
 package dev.ferry.router.forwarding;
 
 import dev.ferry.router.config.ForwardingConfig;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;

@@ -3,7 +3,7 @@ package dev.ferry.router.forwarding;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.router.config.ForwardingConfig;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;

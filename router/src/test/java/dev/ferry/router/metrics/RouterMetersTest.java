@@ -2,9 +2,9 @@ package dev.ferry.router.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
-import dev.ferry.router.routing.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -144,9 +144,9 @@ class RouterMetersTest {
 
     @Test
     void countsDecisionsByBackendAndReason() {
-        meters.recordDecision(Backend.NEW, Reason.FLAG_ON);
-        meters.recordDecision(Backend.NEW, Reason.FLAG_ON);
-        meters.recordDecision(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
+        meters.decided(Backend.NEW, Reason.FLAG_ON);
+        meters.decided(Backend.NEW, Reason.FLAG_ON);
+        meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
 
         assertThat(decisions("new", "flag_on")).isEqualTo(2);
         assertThat(decisions("legacy", "no_tenant_default")).isEqualTo(1);
@@ -155,9 +155,9 @@ class RouterMetersTest {
 
     @Test
     void countsCacheHitsAndMissesApart() {
-        meters.recordCacheLookup(true);
-        meters.recordCacheLookup(false);
-        meters.recordCacheLookup(true);
+        meters.cacheLookup(true);
+        meters.cacheLookup(false);
+        meters.cacheLookup(true);
 
         assertThat(registry.get(RouterMeters.CACHE_LOOKUPS)
                         .tag("result", "hit")
@@ -183,12 +183,12 @@ class RouterMetersTest {
                         Transport.FAST, backend, HttpMethod.valueOf("X-TENANT-ACME"), 503, failure, false, 0, 0, 1);
             }
             for (Reason reason : Reason.values()) {
-                meters.recordDecision(backend, reason);
+                meters.decided(backend, reason);
             }
         }
         meters.recordExchange(Transport.FAST, null, HttpMethod.DELETE, 0, null, true, 0, 0, 1);
-        meters.recordCacheLookup(true);
-        meters.recordCacheLookup(false);
+        meters.cacheLookup(true);
+        meters.cacheLookup(false);
 
         Map<String, Set<String>> allowed = Map.of(
                 "backend", Set.of("legacy", "new", "none"),

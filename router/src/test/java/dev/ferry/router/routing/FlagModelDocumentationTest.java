@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;

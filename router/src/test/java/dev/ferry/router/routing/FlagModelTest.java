@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
@@ -213,7 +214,9 @@ class FlagModelTest {
 
     private void start(String document) {
         write(document);
-        policy = new UnleashRoutingPolicy(config(), new RouterMeters(registry), Clock.systemUTC());
+        RouterMeters meters = new RouterMeters(registry);
+        policy = new UnleashRoutingPolicy(config(), meters, Clock.systemUTC());
+        meters.bindRouting(policy);
         await().atMost(ONE_POLL).until(policy::routable);
     }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.router.config.FlagsConfig;
+import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.metrics.RouterMeters;
@@ -98,7 +99,9 @@ class UnleashRoutingPolicyTest {
     @Test
     void staysUnroutableUntilAMissingFileAppears() {
         file = dir.resolve("flags.json");
-        policy = new UnleashRoutingPolicy(config(), new RouterMeters(registry), Clock.systemUTC());
+        RouterMeters meters = new RouterMeters(registry);
+        policy = new UnleashRoutingPolicy(config(), meters, Clock.systemUTC());
+        meters.bindRouting(policy);
 
         assertThat(policy.routable()).isFalse();
         assertThat(policy.status().loaded()).isFalse();
@@ -160,7 +163,9 @@ class UnleashRoutingPolicyTest {
     private void start(String json) {
         file = dir.resolve("flags.json");
         write(json);
-        policy = new UnleashRoutingPolicy(config(), new RouterMeters(registry), Clock.systemUTC());
+        RouterMeters meters = new RouterMeters(registry);
+        policy = new UnleashRoutingPolicy(config(), meters, Clock.systemUTC());
+        meters.bindRouting(policy);
     }
 
     private void startRoutable(String json) {

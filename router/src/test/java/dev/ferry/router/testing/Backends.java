@@ -4,7 +4,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import dev.ferry.router.routing.Backend;
+import dev.ferry.router.exchange.Backend;
 import java.util.EnumMap;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.ferry.router.routing;
+package dev.ferry.router.exchange;
 
 import java.util.Locale;
 

@@ -1,0 +1,28 @@
+package dev.ferry.router.routing;
+
+import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.routing.RoutingDecision.Reason;
+
+/**
+ * What the routing step reports as it works; the metrics implement it (this package does not know how it is
+ * counted). Called on event loops ({@link #decided}, {@link #cacheLookup}) and on the SDK's thread (the rest): cheap
+ * and non-blocking.
+ */
+public interface RoutingEvents {
+    /** A decision was handed to a request. */
+    void decided(Backend backend, Reason reason);
+
+    void cacheLookup(boolean hit);
+
+    /** A flag state was applied, from {@code origin} (server, backup, bootstrap, file). */
+    void flagsApplied(String origin);
+
+    /** A flag document was refused as invalid; the last good state stays. */
+    void flagsRejected(String reason);
+
+    /** Fetching the flag state failed (server unreachable, error status). */
+    void fetchFailed();
+
+    /** The flag tried to send a tenant back to legacy without the deliberate marker; it stays on new. */
+    void flipBackRefused();
+}
