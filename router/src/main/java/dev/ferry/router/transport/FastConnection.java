@@ -71,6 +71,11 @@ final class FastConnection extends ChannelDuplexHandler {
     private ArrayDeque<Object> queued;
     /** Re-entrancy guard of {@link #drain()}: an exchange that ends while draining does not drain again. */
     private boolean draining;
+    /**
+     * Inside a batch of messages (one read's, or the queue's when drained): its end flushes toward the backend and asks
+     * for the next read once, so that a request's head and body go out in one write.
+     */
+    private boolean batching;
 
     private String clientAddress;
     private long lastRead;
@@ -95,6 +100,7 @@ final class FastConnection extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastRead = System.nanoTime();
+        batching = true;
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg); // after a response that closes the connection: never served
             return;
@@ -200,6 +206,7 @@ final class FastConnection extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        batching = false;
         FastExchange x = exchange;
         if (x != null) {
             x.flushBackend();
@@ -332,6 +339,8 @@ final class FastConnection extends ChannelDuplexHandler {
 
     private void drain() {
         draining = true;
+        boolean outer = batching;
+        batching = true;
         try {
             while (hasQueued() && ctx.channel().isActive() && state != State.CLOSING) {
                 Object next = queued.peek();
@@ -343,6 +352,7 @@ final class FastConnection extends ChannelDuplexHandler {
             }
         } finally {
             draining = false;
+            batching = outer;
         }
         FastExchange x = exchange;
         if (x != null) {
@@ -357,6 +367,11 @@ final class FastConnection extends ChannelDuplexHandler {
                 && (x == null || x.canTakeMore())) {
             ctx.read();
         }
+    }
+
+    /** Whether the end of the current batch of messages will flush and read (see {@link #batching}). */
+    boolean batching() {
+        return batching;
     }
 
     boolean hasQueued() {

@@ -111,10 +111,12 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
                 "1.1");
         ProxyHeaders.frameBody(out.headers(), hasBody);
         leg.attach(acquired, this, out);
-        if (leg.state() != State.SENT && (hasBody || requestRead)) {
-            // A body-less request's end comes in the same read as its head: nothing to ask for.
+        if (leg.state() != State.SENT && (hasBody || requestRead) && !connection.batching()) {
+            // The connection came later than the client's read: what waited goes out, and the rest of the body is
+            // asked for. Within a read, its end does both once (head and body in one write). A body-less request's
+            // end comes in the same read as its head: nothing to ask for.
             leg.flush();
-            ctx.read(); // the rest of the body
+            ctx.read();
         }
     }
 
