@@ -6,38 +6,27 @@ import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.tenant.TenantId;
-import io.getunleash.DefaultUnleash;
-import io.getunleash.UnleashException;
 import io.getunleash.engine.Context;
 import io.getunleash.engine.FlatResponse;
 import io.getunleash.engine.UnleashEngine;
 import io.getunleash.engine.VariantDef;
 import io.getunleash.engine.YggdrasilInvalidInputException;
-import io.getunleash.event.ClientFeaturesResponse;
-import io.getunleash.event.FeatureSet;
-import io.getunleash.event.UnleashSubscriber;
-import io.getunleash.repository.HttpFeatureFetcher;
-import io.getunleash.util.UnleashConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only class that talks to Unleash. Decides per tenant from the routing flag, through a per-state decision cache
+ * Decides per tenant from the routing flag, through a per-state decision cache
  * (one SDK evaluation costs 7-14 µs and does not scale across threads; a cache hit costs nanoseconds).
+ *
+ * <p>Flag states come from {@link UnleashFeed} (the SDK, the server or a local file); with it, the only code that talks
+ * to Unleash.
  *
  * <p>Fail closed: until a flag state holding the routing flag has been applied (from the server, the backup file, the
  * bootstrap file or the local flags file), {@link #decide} throws {@code ROUTING_UNKNOWN}. It never guesses legacy:
@@ -59,12 +48,9 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final Clock clock;
     private final AtomicReference<FlagState> state = new AtomicReference<>(FlagState.notLoaded());
     private final AtomicReference<Instant> lastSync = new AtomicReference<>(Instant.EPOCH);
-    private final SdkExecutor executor = new SdkExecutor();
-    private final DefaultUnleash unleash;
-    private final Path backupFile;
     private final FlipBackGuard guard;
     private final TimeBoundaries boundaries;
-    private volatile boolean bootstrapRead;
+    private final UnleashFeed feed;
 
     public UnleashRoutingPolicy(FlagsConfig config, RoutingEvents events, Clock clock) {
         this.config = config;
@@ -72,21 +58,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         this.clock = clock;
         this.guard = new FlipBackGuard(config.flagName(), config.heldFile(), events, clock);
         this.boundaries = new TimeBoundaries(config.flagName(), clock, this::refreshCache);
-        this.backupFile = config.source() == FlagsConfig.Source.FILE
-                ? privateBackupFile()
-                : config.unleash().orElseThrow().backupFile();
-        this.unleash = new DefaultUnleash(unleashConfig());
-        if (bootstrapRead) {
-            // Events run in order on the SDK's single event thread: a state fetched during start-up is applied
-            // first, and the bootstrap only when nothing else was.
-            executor.scheduleOnce(() -> {
-                if (!state.get().loaded()) {
-                    String json = readQuietly(
-                            config.unleash().orElseThrow().bootstrapFile().orElseThrow());
-                    apply("bootstrap", json, null);
-                }
-            });
-        }
+        this.feed = new UnleashFeed(config, clock, new FeedSink());
     }
 
     /** Seconds since the flag state was last confirmed by its source; NaN before the first time. */
@@ -105,100 +77,6 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     /** Tenants held on new against the flag. */
     public int heldTenants() {
         return guard.heldCount();
-    }
-
-    private UnleashConfig unleashConfig() {
-        UnleashConfig.Builder b = UnleashConfig.builder()
-                // Its own executor: the SDK's default one is JVM-wide, and shutting one client down would stop all.
-                .scheduledExecutor(executor)
-                .subscriber(new Subscriber())
-                .synchronousFetchOnInitialisation(true)
-                .startupExceptionHandler(e -> LOG.warn("First flag fetch failed: {}", message(e)));
-        if (config.source() == FlagsConfig.Source.FILE) {
-            Path file = config.file().orElseThrow();
-            return b.appName("ferry-router")
-                    .instanceId("ferry-router-file")
-                    .unleashAPI("http://127.0.0.1:9/api")
-                    .fetchTogglesInterval(1)
-                    .disableMetrics()
-                    // The SDK announces a new state only after writing its backup: give it a private one, and delete
-                    // it first, because a backup is read before anything else and would shadow the file.
-                    .backupFile(backupFile.toString())
-                    .unleashFeatureFetcherFactory(
-                            c -> new FlagsFileFetcher(file, this::problems, this::rejected, this::synced))
-                    .build();
-        }
-        FlagsConfig.UnleashServer server = config.unleash().orElseThrow();
-        prepareBackupFile(server.backupFile());
-        server.bootstrapFile().ifPresent(f -> b.toggleBootstrapProvider(() -> readBootstrap(f)));
-        return b.appName(server.appName())
-                .unleashFeatureFetcherFactory(
-                        c -> new ValidatingFetcher(new HttpFeatureFetcher(c), this::problems, this::rejected))
-                .unleashAPI(server.url())
-                .apiKey(server.token())
-                .fetchTogglesInterval(server.refreshInterval().toSeconds())
-                .backupFile(server.backupFile().toString())
-                .build();
-    }
-
-    private static Path privateBackupFile() {
-        try {
-            Path p = Files.createTempFile("ferry-flags-backup-", ".json");
-            Files.delete(p);
-            p.toFile().deleteOnExit();
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the flag state backup", e);
-        }
-    }
-
-    /** A backup the SDK cannot parse would be taken as "loaded" with no flags: move it aside and say so. */
-    private void prepareBackupFile(Path backup) {
-        try {
-            Path dir = backup.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            if (!Files.isWritable(dir)) {
-                throw new IOException("directory " + dir + " is not writable");
-            }
-            if (Files.exists(backup)) {
-                List<String> problems = problems(Files.readString(backup, StandardCharsets.UTF_8));
-                if (!problems.isEmpty()) {
-                    Path aside = backup.resolveSibling(backup.getFileName() + ".invalid");
-                    Files.move(backup, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    LOG.error("Flag backup {} is not valid, moved to {}: {}", backup, aside, problems);
-                    rejected("invalid_backup");
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "flags.unleash.backup-file: '" + backup + "' cannot be prepared (expected: a writable path): "
-                            + e.getMessage(),
-                    e);
-        }
-    }
-
-    private Optional<String> readBootstrap(Path file) {
-        String json = readQuietly(file);
-        List<String> problems = json == null ? List.of("cannot be read") : problems(json);
-        if (!problems.isEmpty()) {
-            LOG.error("flags.unleash.bootstrap-file {} is not used: {}", file, problems);
-            rejected("invalid_bootstrap");
-            return Optional.empty();
-        }
-        bootstrapRead = true;
-        return Optional.of(json);
-    }
-
-    private List<String> problems(String json) {
-        return ClientFeatures.problems(json, config.flagName());
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     /**
@@ -402,77 +280,43 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
     }
 
-    private void synced() {
-        lastSync.set(clock.instant());
-    }
-
     private void rejected(String reason) {
         events.flagsRejected(reason);
-    }
-
-    private static String message(UnleashException e) {
-        return e.getCause() == null
-                ? e.getMessage()
-                : e.getMessage() + ": " + e.getCause().getMessage();
     }
 
     @Override
     public void close() {
         // The SDK and its thread first, so that no flag state arrives while the rest closes.
-        unleash.shutdown();
-        executor.stop(Duration.ofSeconds(5));
+        feed.close();
         boundaries.close();
         guard.close();
     }
 
-    /** SDK events, on the SDK's own thread, in order. Fetched documents were validated by the fetcher. */
-    private final class Subscriber implements UnleashSubscriber {
-        private final String origin = config.source() == FlagsConfig.Source.FILE ? "file" : "unleash";
-        private boolean backupErrorLogged;
-
+    /** The feed's hand-over: every call on the SDK's thread, in order. */
+    private final class FeedSink implements UnleashFeed.Sink {
         @Override
-        public void togglesFetched(ClientFeaturesResponse response) {
-            switch (response.getStatus()) {
-                case CHANGED -> apply(origin, response.getClientFeatures().orElse(null), clock.instant());
-                case NOT_CHANGED -> synced();
-                default -> {
-                    if (config.source() == FlagsConfig.Source.UNLEASH) {
-                        events.fetchFailed();
-                    }
-                }
-            }
+        public void apply(String origin, String json, Instant confirmedAt) {
+            UnleashRoutingPolicy.this.apply(origin, json, confirmedAt);
         }
 
         @Override
-        public void featuresBackupRestored(FeatureSet features) {
-            String json = readQuietly(backupFile);
-            if (json == null || !problems(json).isEmpty()) {
-                LOG.error("Flag backup {} cannot be used", backupFile);
-                rejected("invalid_backup");
-                return;
-            }
-            Instant written = Instant.ofEpochMilli(backupFile.toFile().lastModified());
-            apply("backup", json, written);
+        public void synced() {
+            lastSync.set(clock.instant());
         }
 
         @Override
-        public void onError(UnleashException error) {
-            if (error.getMessage() != null && error.getMessage().contains("unable to backup")) {
-                if (!backupErrorLogged) {
-                    backupErrorLogged = true;
-                    LOG.error(
-                            "Cannot write the flag backup {}: a restart while Unleash is down would have no state to"
-                                    + " route from ({})",
-                            backupFile,
-                            message(error));
-                }
-                return;
-            }
-            // The SDK reports registration and usage-metrics failures here too; only failed fetches count.
-            String text = error.getMessage() == null ? "" : error.getMessage().toLowerCase(java.util.Locale.ROOT);
-            if (config.source() == FlagsConfig.Source.UNLEASH && text.contains("fetch toggles")) {
-                events.fetchFailed();
-            }
+        public void rejected(String reason) {
+            events.flagsRejected(reason);
+        }
+
+        @Override
+        public void fetchFailed() {
+            events.fetchFailed();
+        }
+
+        @Override
+        public boolean loaded() {
+            return state.get().loaded();
         }
     }
 }
