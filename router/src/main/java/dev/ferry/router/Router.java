@@ -18,6 +18,7 @@ import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Clock;
@@ -44,7 +45,10 @@ public final class Router implements AutoCloseable {
     private final TenantResolvers tenants;
     private final BackendClients clients;
     private final Readiness readiness;
+    private final Pipeline pipeline;
     private final FastPath fastPath;
+    /** Every open client connection, closed at the end of a graceful shutdown. */
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** Why plain HTTP/1.1 requests do not take the fast path, or null when they do. */
     private final String fastPathOff;
 
@@ -66,7 +70,7 @@ public final class Router implements AutoCloseable {
         BackendBreakers breakers = new BackendBreakers(config.breaker());
         ProxyHeaders headers = new ProxyHeaders(config.forwarding());
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
-        Pipeline pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
+        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
@@ -90,7 +94,7 @@ public final class Router implements AutoCloseable {
                 .port(config.listen().port())
                 .protocol(protocols(config))
                 // Tracks open connections so that shutdown can wait for in-flight requests.
-                .channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
+                .channelGroup(connections)
                 .idleTimeout(idleTimeout(config))
                 // A client that stops sending mid-request must not hold a pooled backend connection for ever.
                 .readTimeout(config.timeouts().clientRead())
@@ -192,25 +196,22 @@ public final class Router implements AutoCloseable {
                 config.shutdown().drainDelay(),
                 config.shutdown().timeout());
         sleep(config.shutdown().drainDelay());
-        Duration timeout = config.shutdown().timeout();
-        if (fastPath != null) {
-            // Reactor Netty waits for its own exchanges only: the fast path's finish first, each closing its
-            // connection, while no new connection is accepted.
-            long deadline = System.nanoTime() + timeout.toNanos();
-            fastPath.closing();
-            proxy.channel().close().awaitUninterruptibly();
-            while (fastPath.inFlight() > 0 && System.nanoTime() < deadline) {
-                sleep(Duration.ofMillis(10));
-            }
-            timeout = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        // Both transports' exchanges are the pipeline's: every HTTP/1.x response from now on closes its connection,
+        // no connection is accepted, and what is in flight gets up to the timeout.
+        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        pipeline.closing();
+        proxy.channel().close().awaitUninterruptibly();
+        while (pipeline.inFlight() > 0 && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(10));
         }
-        try {
-            proxy.disposeNow(timeout.isZero() ? Duration.ofMillis(1) : timeout);
-        } catch (IllegalStateException e) {
+        if (pipeline.inFlight() > 0) {
             LOG.warn(
-                    "Requests still in flight after {}: closed",
+                    "{} request(s) still in flight after {}: closed",
+                    pipeline.inFlight(),
                     config.shutdown().timeout());
         }
+        connections.close().awaitUninterruptibly();
+        proxy.disposeNow(Duration.ofSeconds(1));
         admin.disposeNow(Duration.ofSeconds(2));
         clients.close();
         routing.close();

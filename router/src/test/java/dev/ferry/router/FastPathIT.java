@@ -11,7 +11,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.RawHttp;
 import dev.ferry.router.testing.RunningRouter;
 import dev.ferry.router.testing.UnleashStub;
@@ -35,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The connection-level fast path where it differs from Reactor Netty's: pipelined requests mixed with requests it
  * passes on, a client that stalls mid-upload, bodies both ways over kept-alive connections, and the switch that turns
- * it off.
+ * it off. Each test asserts which transport served each exchange.
  */
 class FastPathIT {
     static Backends backends;
@@ -61,8 +63,9 @@ class FastPathIT {
     }
 
     @BeforeEach
-    void resetBackends() {
+    void resetBackendsAndCounts() {
         backends.reset();
+        router.countExchangesFromHere();
     }
 
     @AfterAll
@@ -103,6 +106,7 @@ class FastPathIT {
         assertThat(two).isLessThan(three);
         backends.of(Backend.NEW).verify(postRequestedFor(urlEqualTo("/two")).withRequestBody(equalTo("hello")));
         backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/three")));
+        router.assertServed(2, 1);
     }
 
     @Test
@@ -116,10 +120,12 @@ class FastPathIT {
         String body = "x".repeat(200_000);
 
         for (int i = 0; i < 3; i++) {
-            HttpResponse<String> response = RunningRouter.send(HttpRequest.newBuilder(router.uri("/echo"))
-                    .header("X-Tenant-Id", "globex")
-                    .POST(HttpRequest.BodyPublishers.ofString(body + i))
-                    .build());
+            HttpResponse<String> response = router.send(
+                    ClientProtocol.HTTP_1_1,
+                    HttpRequest.newBuilder(router.uri("/echo"))
+                            .header("X-Tenant-Id", "globex")
+                            .POST(HttpRequest.BodyPublishers.ofString(body + i))
+                            .build());
 
             assertThat(response.statusCode()).isEqualTo(201);
             assertThat(response.body()).isEqualTo(body + i);
@@ -128,6 +134,7 @@ class FastPathIT {
         assertThat(router.metrics())
                 .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0")
                 .doesNotContain("ferry_pool_connections{backend=\"new\",state=\"idle\"} 0.0");
+        router.assertServedBy(Transport.FAST, 3);
     }
 
     @Test
@@ -148,7 +155,8 @@ class FastPathIT {
                 .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0")
                 .contains("outcome=\"client_closed\""));
         assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
-        assertThat(router.get("globex", "/").body()).isEqualTo("served by new");
+        assertThat(router.get(ClientProtocol.HTTP_1_1, "globex", "/").body()).isEqualTo("served by new");
+        router.assertServedBy(Transport.FAST, 2);
     }
 
     @Test
@@ -187,6 +195,7 @@ class FastPathIT {
         assertThat(reactorAnswer.split("HTTP/1.1 ", -1)).hasSize(2);
         backends.of(Backend.LEGACY).verify(0, postRequestedFor(urlEqualTo("/must-not-arrive")));
         backends.of(Backend.LEGACY).verify(0, postRequestedFor(urlEqualTo("/must-not-arrive-either")));
+        router.assertServed(1, 1);
     }
 
     @Test
@@ -209,6 +218,7 @@ class FastPathIT {
         assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
                 .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0"));
+        router.assertServedBy(Transport.FAST, 1);
     }
 
     @Test
@@ -231,6 +241,7 @@ class FastPathIT {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
                 .contains("ferry_pool_connections{backend=\"new\",state=\"active\"} 0.0"));
         backends.of(Backend.NEW).verify(0, postRequestedFor(urlEqualTo("/second")));
+        router.assertServedBy(Transport.FAST, 2);
     }
 
     @Test
@@ -260,6 +271,7 @@ class FastPathIT {
         for (int i = 0; i < 100; i++) {
             assertThat(statuses[i]).as("response %d", i).isEqualTo(i % 2 == 0 ? "200" : "400");
         }
+        router.assertServedBy(Transport.FAST, 100);
     }
 
     @Test
@@ -280,6 +292,7 @@ class FastPathIT {
         assertThat(response).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n");
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(router.metrics()).contains("outcome=\"backend_closed\""));
+        router.assertServedBy(Transport.FAST, 1);
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "fast path {0}")
@@ -289,7 +302,10 @@ class FastPathIT {
         config.put("backends.legacy.url", backends.url(Backend.LEGACY) + "/base/");
         config.put("forwarding.fast-path", Boolean.toString(fastPath));
         try (RunningRouter based = RunningRouter.startReady(config)) {
-            assertThat(based.get("acme", "/orders?id=7").statusCode()).isEqualTo(200);
+            assertThat(based.get(ClientProtocol.HTTP_1_1, "acme", "/orders?id=7")
+                            .statusCode())
+                    .isEqualTo(200);
+            based.assertServedBy(fastPath ? Transport.FAST : Transport.REACTOR, 1);
         }
 
         backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/base/orders?id=7")));
@@ -300,16 +316,20 @@ class FastPathIT {
         Map<String, String> config = config(dir.resolve("off"));
         config.put("forwarding.fast-path", "false");
         try (RunningRouter plain = RunningRouter.startReady(config)) {
-            HttpResponse<String> get = plain.get("acme", "/a");
-            HttpResponse<String> post = RunningRouter.send(HttpRequest.newBuilder(plain.uri("/b"))
-                    .header("X-Tenant-Id", "globex")
-                    .POST(HttpRequest.BodyPublishers.ofString("payload"))
-                    .build());
+            HttpResponse<String> get = plain.get(ClientProtocol.HTTP_1_1, "acme", "/a");
+            HttpResponse<String> post = plain.send(
+                    ClientProtocol.HTTP_1_1,
+                    HttpRequest.newBuilder(plain.uri("/b"))
+                            .header("X-Tenant-Id", "globex")
+                            .POST(HttpRequest.BodyPublishers.ofString("payload"))
+                            .build());
 
             assertThat(get.body()).isEqualTo("served by legacy");
             assertThat(get.headers().firstValue("X-Served-By")).hasValue("legacy");
             assertThat(post.body()).isEqualTo("served by new");
             backends.of(Backend.NEW).verify(postRequestedFor(urlEqualTo("/b")).withRequestBody(equalTo("payload")));
+            // HTTP/1.1 requests the fast path would serve: Reactor Netty's, every one.
+            plain.assertServedBy(Transport.REACTOR, 2);
         }
     }
 }

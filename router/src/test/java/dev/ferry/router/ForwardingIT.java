@@ -12,11 +12,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.RawHttp;
 import dev.ferry.router.testing.RunningRouter;
 import dev.ferry.router.testing.UnleashStub;
 import java.net.ServerSocket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +30,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import reactor.netty.resources.LoopResources;
 
-/** What reaches a backend and what comes back: headers, bodies, timeouts, errors and breakers. */
+/**
+ * What reaches a backend and what comes back: headers, bodies, timeouts, errors and breakers. Each test asserts which
+ * transport served it: most run with an HTTP/1.1 client (the fast path) and an h2c client (Reactor Netty); raw HTTP/1.1
+ * on a socket is the fast path's, WebSocket, {@code Expect} and h2c upgrades are Reactor Netty's.
+ */
 class ForwardingIT {
     static Backends backends;
     static UnleashStub unleash;
+    /** A breaker that needs many calls to open: the failures of one test do not open it for the next. */
     static RunningRouter router;
+    /** A breaker that opens after 4 calls, half failed, and tries again after 1 s: for the breaker's own tests. */
+    static RunningRouter strict;
 
     @TempDir
     static Path dir;
@@ -44,21 +57,26 @@ class ForwardingIT {
         Map<String, String> config = new HashMap<>(backends.config());
         config.putAll(unleash.config(dir));
         config.put("timeouts.response", "500ms");
+        router = RunningRouter.startReady(config);
+        config.putAll(unleash.config(dir.resolve("strict")));
         config.put("breaker.minimum-calls", "4");
         config.put("breaker.sliding-window-size", "4");
         config.put("breaker.wait-in-open", "1s");
         config.put("breaker.half-open-calls", "1");
-        router = RunningRouter.startReady(config);
+        strict = RunningRouter.startReady(config);
     }
 
     @BeforeEach
-    void resetBackends() {
+    void resetBackendsAndCounts() {
         backends.reset();
+        router.countExchangesFromHere();
+        strict.countExchangesFromHere();
     }
 
     @AfterAll
     static void stop() {
         router.close();
+        strict.close();
         unleash.close();
         backends.close();
     }
@@ -106,10 +124,48 @@ class ForwardingIT {
                         .withHeader("X-Ferry-Backend", absent())
                         .withHeader("X-Ferry-Route", absent())
                         .withHeader("Forwarded", absent()));
+        router.assertServedBy(Transport.FAST, 1);
     }
 
-    @Test
-    void dropsHopByHopHeadersFromTheResponseAndPassesTheRest() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void dropsSpoofedHeadersAndSetsForwardingHeadersWhicheverTheProtocol(ClientProtocol protocol) {
+        HttpResponse<String> response = router.send(
+                protocol,
+                HttpRequest.newBuilder(router.uri("/orders?id=7"))
+                        .header("X-Tenant-Id", "acme")
+                        .header("X-Ferry-Backend", "new")
+                        .header("x-ferry-route", "new")
+                        .header("X-Forwarded-For", "6.6.6.6")
+                        .header("X-Forwarded-Host", "evil.example")
+                        .header("Forwarded", "for=6.6.6.6")
+                        .header("X-Custom", "kept")
+                        .build());
+
+        assertThat(response.body()).isEqualTo("served by legacy");
+        backends.of(Backend.LEGACY)
+                .verify(anyRequestedFor(urlEqualTo("/orders?id=7"))
+                        .withHeader("X-Custom", equalTo("kept"))
+                        .withHeader("X-Tenant-Id", equalTo("acme"))
+                        .withHeader("X-Forwarded-For", equalTo("127.0.0.1"))
+                        .withHeader("X-Forwarded-Proto", equalTo("http"))
+                        .withHeader(
+                                "X-Forwarded-Host",
+                                equalTo("127.0.0.1:" + router.router().port()))
+                        .withHeader("Via", equalTo(protocol.version() + " ferry"))
+                        .withHeader(
+                                "Host",
+                                equalTo("127.0.0.1:"
+                                        + backends.of(Backend.LEGACY).port()))
+                        .withHeader("X-Ferry-Backend", absent())
+                        .withHeader("X-Ferry-Route", absent())
+                        .withHeader("Forwarded", absent()));
+        router.assertServedBy(protocol);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void dropsHopByHopHeadersFromTheResponseAndPassesTheRest(ClientProtocol protocol) {
         backends.of(Backend.LEGACY)
                 .stubFor(any(anyUrl())
                         .willReturn(aResponse()
@@ -119,98 +175,118 @@ class ForwardingIT {
                                 .withHeader("Set-Cookie", "a=b")
                                 .withBody("created")));
 
-        HttpResponse<String> response = router.get("acme", "/");
+        HttpResponse<String> response = router.get(protocol, "acme", "/");
 
         assertThat(response.statusCode()).isEqualTo(201);
         assertThat(response.body()).isEqualTo("created");
         assertThat(response.headers().firstValue("Set-Cookie")).hasValue("a=b");
         assertThat(response.headers().firstValue("X-Backend-Hop")).isEmpty();
         assertThat(response.headers().firstValue("Via")).hasValue("1.1 ferry");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void passesBackendErrorsThroughUntouched() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void passesBackendErrorsThroughUntouched(ClientProtocol protocol) {
         backends.of(Backend.NEW)
                 .stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500).withBody("boom")));
 
-        HttpResponse<String> response = router.get("globex", "/");
+        HttpResponse<String> response = router.get(protocol, "globex", "/");
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.body()).isEqualTo("boom");
         assertThat(response.headers().firstValue("X-Ferry-Error")).isEmpty();
+        router.assertServedBy(protocol);
+    }
+
+    // Both transports once the fast path's timeout is fixed: widen the source and drop the disabled test below.
+    @ParameterizedTest
+    @EnumSource(value = ClientProtocol.class, names = "H2C")
+    void answers504WithinTheResponseTimeoutWhenTheBackendIsSlow(ClientProtocol protocol) {
+        assertAnswers504WithinTheResponseTimeout(protocol);
     }
 
     @Test
-    void answers504WithinTheResponseTimeoutWhenTheBackendIsSlow() {
+    void answers504WithinTheResponseTimeoutWhenTheBackendIsSlowOnTheFastPath() {
+        assertAnswers504WithinTheResponseTimeout(ClientProtocol.HTTP_1_1);
+    }
+
+    private static void assertAnswers504WithinTheResponseTimeout(ClientProtocol protocol) {
         backends.of(Backend.LEGACY).stubFor(any(anyUrl()).willReturn(aResponse().withFixedDelay(3000)));
 
-        HttpResponse<String> response = router.get("acme", "/slow");
+        HttpResponse<String> response = router.get(protocol, "acme", "/slow");
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_timeout");
         assertThat(response.body()).contains("backend 'legacy'");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void answers502WhenTheBackendResetsTheConnection() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void answers502WhenTheBackendResetsTheConnection(ClientProtocol protocol) {
         backends.of(Backend.LEGACY)
                 .stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
-        HttpResponse<String> response = router.get("acme", "/reset");
+        HttpResponse<String> response = router.get(protocol, "acme", "/reset");
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_closed");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void answers502WhenTheBackendRefusesConnections() throws Exception {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void answers502WhenTheBackendRefusesConnections(ClientProtocol protocol) throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
         Map<String, String> config = new HashMap<>(backends.config());
-        config.putAll(unleash.config(dir.resolve("refused")));
+        config.putAll(unleash.config(dir.resolve("refused-" + protocol.name())));
         config.put("backends.legacy.url", "http://127.0.0.1:" + closedPort);
         try (RunningRouter refused = RunningRouter.startReady(config)) {
 
-            HttpResponse<String> response = refused.get("acme", "/");
+            HttpResponse<String> response = refused.get(protocol, "acme", "/");
 
             assertThat(response.statusCode()).isEqualTo(502);
             assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("backend_connect_failed");
-            assertThat(refused.get("globex", "/").body()).isEqualTo("served by new");
+            assertThat(refused.get(protocol, "globex", "/").body()).isEqualTo("served by new");
+            refused.assertServedBy(protocol);
         }
     }
 
-    @Test
-    void opensTheBreakerAfterRepeatedFailuresWithoutFailingOverAndRecovers() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void opensTheBreakerAfterRepeatedFailuresWithoutFailingOverAndRecovers(ClientProtocol protocol) {
         backends.of(Backend.NEW).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
         for (int i = 0; i < 4; i++) {
-            assertThat(router.get("globex", "/").statusCode()).isEqualTo(503);
+            assertThat(strict.get(protocol, "globex", "/").statusCode()).isEqualTo(503);
         }
 
-        HttpResponse<String> open = router.get("globex", "/");
+        HttpResponse<String> open = strict.get(protocol, "globex", "/");
 
         assertThat(open.headers().firstValue("X-Ferry-Error")).hasValue("breaker_open");
         assertThat(open.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(router.get("acme", "/").body()).isEqualTo("served by legacy");
+        assertThat(strict.get(protocol, "acme", "/").body()).isEqualTo("served by legacy");
         backends.of(Backend.LEGACY).verify(0, anyRequestedFor(anyUrl()).withHeader("X-Tenant-Id", equalTo("globex")));
-        assertThat(router.metrics()).contains("ferry_breaker_state{backend=\"new\",state=\"open\"} 1.0");
+        assertThat(strict.metrics()).contains("ferry_breaker_state{backend=\"new\",state=\"open\"} 1.0");
 
         backends.reset();
         await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(
-                        () -> assertThat(router.get("globex", "/").body()).isEqualTo("served by new"));
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+                .untilAsserted(() ->
+                        assertThat(strict.get(protocol, "globex", "/").body()).isEqualTo("served by new"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(strict.metrics())
                 .contains("ferry_breaker_state{backend=\"new\",state=\"closed\"} 1.0"));
+        strict.assertServedBy(protocol);
     }
 
     @Test
     void servesCleartextHttp2WithPriorKnowledge() {
-        String body = reactor.netty.http.client.HttpClient.create()
-                .protocol(reactor.netty.http.HttpProtocol.H2C)
+        String body = router.client(ClientProtocol.H2C)
                 .headers(h -> h.set("X-Tenant-Id", "globex"))
                 .post()
-                .uri(router.uri("/h2").toString())
+                .uri("/h2")
                 .send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just("payload")))
                 .responseSingle((response, content) -> {
                     assertThat(response.version().text()).isEqualTo("HTTP/2.0");
@@ -225,45 +301,70 @@ class ForwardingIT {
                         .withHeader("Via", equalTo("2 ferry"))
                         .withHeader("x-http2-stream-id", absent())
                         .withHeader("x-http2-scheme", absent()));
+        router.assertServedBy(ClientProtocol.H2C);
     }
 
-    @Test
-    void answersHeadAndNotModifiedWithoutABody() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void answersHeadAndNotModifiedWithoutABody(ClientProtocol protocol) {
         backends.of(Backend.LEGACY)
                 .stubFor(any(urlEqualTo("/cached"))
                         .willReturn(aResponse().withStatus(304).withHeader("ETag", "\"v1\"")));
 
-        HttpResponse<String> head = RunningRouter.send(java.net.http.HttpRequest.newBuilder(router.uri("/"))
-                .header("X-Tenant-Id", "acme")
-                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
-                .build());
-        HttpResponse<String> notModified = router.get("acme", "/cached");
+        HttpResponse<String> head = router.send(
+                protocol,
+                HttpRequest.newBuilder(router.uri("/"))
+                        .header("X-Tenant-Id", "acme")
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build());
+        HttpResponse<String> notModified = router.get(protocol, "acme", "/cached");
 
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
         assertThat(notModified.statusCode()).isEqualTo(304);
         assertThat(notModified.headers().firstValue("ETag")).hasValue("\"v1\"");
+        router.assertServedBy(protocol);
     }
 
     @Test
-    void answers503PoolExhaustedWhenNoConnectionFreesUpInTime() throws Exception {
+    void relaysAnUploadThatExpects100ContinueOnReactorNetty() {
+        HttpResponse<String> response = router.send(
+                ClientProtocol.HTTP_1_1,
+                HttpRequest.newBuilder(router.uri("/expecting"))
+                        .header("X-Tenant-Id", "globex")
+                        .expectContinue(true)
+                        .POST(HttpRequest.BodyPublishers.ofString("payload"))
+                        .build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("served by new");
+        backends.of(Backend.NEW)
+                .verify(anyRequestedFor(urlEqualTo("/expecting")).withRequestBody(equalTo("payload")));
+        router.assertServedBy(Transport.REACTOR, 1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void answers503PoolExhaustedWhenNoConnectionFreesUpInTime(ClientProtocol protocol) throws Exception {
         backends.of(Backend.LEGACY)
                 .stubFor(any(urlEqualTo("/busy")).willReturn(aResponse().withFixedDelay(1500)));
         Map<String, String> config = new HashMap<>(backends.config());
-        config.putAll(unleash.config(dir.resolve("pool")));
+        config.putAll(unleash.config(dir.resolve("pool-" + protocol.name())));
         config.put("pool.max-connections", "1");
         config.put("pool.pending-acquire-max-count", "1");
         config.put("pool.pending-acquire-timeout", "200ms");
         try (RunningRouter small = RunningRouter.startReady(config)) {
-            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            // The fast path splits the limits among the event loops, at least one connection and one waiting request
+            // each (pool.max-connections): one request more than there are loops puts two on one loop.
+            int concurrent = Math.max(3, LoopResources.DEFAULT_IO_WORKER_COUNT + 1);
             java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
                     new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                calls.add(client.sendAsync(
-                        java.net.http.HttpRequest.newBuilder(small.uri("/busy"))
+            for (int i = 0; i < concurrent; i++) {
+                calls.add(small.sendAsync(
+                        protocol,
+                        HttpRequest.newBuilder(small.uri("/busy"))
                                 .header("X-Tenant-Id", "acme")
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString()));
+                                .build()));
             }
 
             java.util.List<String> errors = new java.util.ArrayList<>();
@@ -276,6 +377,7 @@ class ForwardingIT {
 
             assertThat(errors).contains("none", "pool_exhausted").doesNotContain("internal_error");
             assertThat(small.metrics()).contains("outcome=\"pool_exhausted\"");
+            small.assertServedBy(protocol);
         }
     }
 
@@ -295,6 +397,7 @@ class ForwardingIT {
         assertThat(response).startsWith("HTTP/1.1 200").endsWith("served by legacy\r\n0\r\n\r\n");
         backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/secret?x=1")));
         backends.of(Backend.NEW).verify(0, anyRequestedFor(anyUrl()));
+        router.assertServedBy(Transport.FAST, 1);
     }
 
     @Test
@@ -310,13 +413,14 @@ class ForwardingIT {
                 """);
 
         assertThat(response).startsWith("HTTP/1.1 400").contains("X-Ferry-Error: request_invalid");
+        router.assertServedBy(Transport.FAST, 1);
     }
 
     @Test
     void doesNotHoldClientsThatAbortTheirUploadAgainstTheBackend() throws Exception {
         for (int i = 0; i < 6; i++) {
             try (java.net.Socket socket = new java.net.Socket(
-                    java.net.InetAddress.getLoopbackAddress(), router.router().port())) {
+                    java.net.InetAddress.getLoopbackAddress(), strict.router().port())) {
                 socket.setSoLinger(true, 0);
                 java.io.OutputStream out = socket.getOutputStream();
                 out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: globex\r\nContent-Length: 1000000\r\n\r\n")
@@ -328,30 +432,33 @@ class ForwardingIT {
                                 () -> !backends.of(Backend.NEW)
                                                 .getAllServeEvents()
                                                 .isEmpty()
-                                        || router.metrics()
+                                        || strict.metrics()
                                                 .contains(
                                                         "ferry_pool_connections{backend=\"new\",state=\"active\"} 1.0"));
             }
         }
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(router.metrics())
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(strict.metrics())
                 .contains("outcome=\"client_closed\"")
                 .contains("ferry_breaker_state{backend=\"new\",state=\"closed\"} 1.0"));
-        assertThat(router.get("globex", "/").body()).isEqualTo("served by new");
+        assertThat(strict.get(ClientProtocol.HTTP_1_1, "globex", "/").body()).isEqualTo("served by new");
+        // Raw HTTP/1.1 uploads, then an HTTP/1.1 client: the fast path, every one.
+        strict.assertServedBy(ClientProtocol.HTTP_1_1);
     }
 
     @Test
     void answersABrokenWebSocketUpgradeWith400WithoutLeakingTheBreakersTrialCall() throws Exception {
+        // WebSockets are Reactor Netty's: the breaker is opened and probed through it too, with an h2c client.
         backends.of(Backend.NEW).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
         for (int i = 0; i < 4; i++) {
-            router.get("globex", "/");
+            strict.get(ClientProtocol.H2C, "globex", "/");
         }
-        assertThat(router.get("globex", "/").headers().firstValue("X-Ferry-Error"))
+        assertThat(strict.get(ClientProtocol.H2C, "globex", "/").headers().firstValue("X-Ferry-Error"))
                 .hasValue("breaker_open");
         backends.reset();
         await().atMost(Duration.ofSeconds(5)).until(() -> {
             String response = RawHttp.exchange(
-                    router.router().port(),
+                    strict.router().port(),
                     """
                     GET /ws HTTP/1.1\r
                     Host: x\r
@@ -363,9 +470,10 @@ class ForwardingIT {
             return response.contains("X-Ferry-Error: request_invalid");
         });
 
-        await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(
-                        () -> assertThat(router.get("globex", "/").body()).isEqualTo("served by new"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                        strict.get(ClientProtocol.H2C, "globex", "/").body())
+                .isEqualTo("served by new"));
+        strict.assertServedBy(ClientProtocol.H2C);
     }
 
     @Test
@@ -386,5 +494,6 @@ class ForwardingIT {
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> backends.of(Backend.NEW)
                     .verify(anyRequestedFor(urlEqualTo("/upgraded")).withRequestBody(equalTo("abc"))));
         }
+        router.assertServedBy(Transport.REACTOR, 1);
     }
 }

@@ -3,13 +3,11 @@ package dev.ferry.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RunningRouter;
 import dev.ferry.router.testing.StreamingBackend;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,13 +17,19 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 
-/** WebSockets and clients that go away, in front of real Reactor Netty backends, flags from a local file. */
+/**
+ * WebSockets (Reactor Netty's) and clients that go away (on both transports), in front of real Reactor Netty backends,
+ * flags from a local file.
+ */
 class LongLivedConnectionsIT {
     static StreamingBackend legacy;
     static StreamingBackend newBackend;
@@ -44,6 +48,11 @@ class LongLivedConnectionsIT {
         config.put("backends.legacy.url", legacy.url());
         config.put("backends.new.url", newBackend.url());
         router = RunningRouter.startReady(config);
+    }
+
+    @BeforeEach
+    void countExchanges() {
+        router.countExchangesFromHere();
     }
 
     @AfterAll
@@ -88,25 +97,32 @@ class LongLivedConnectionsIT {
                         .thenMany(in.receive().asString().take(1)))
                 .blockFirst(Duration.ofSeconds(10));
         assertThat(fresh).isEqualTo("new:again");
+        router.assertServedBy(Transport.REACTOR, 2);
     }
 
-    @Test
-    void cancelsTheBackendRequestWhenTheClientDisconnects() throws Exception {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void cancelsTheBackendRequestWhenTheClientDisconnects(ClientProtocol protocol) {
         double closedBefore = clientClosed();
         int startedBefore = legacy.requestsStarted();
-        try (Socket client =
-                new Socket(InetAddress.getLoopbackAddress(), router.router().port())) {
-            OutputStream out = client.getOutputStream();
-            out.write(
-                    ("GET /hang HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: acme\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+        // Over HTTP/1.1 giving up closes the connection; over HTTP/2 it resets the stream.
+        Disposable request = router.client(protocol)
+                .headers(h -> h.set("X-Tenant-Id", "acme"))
+                .get()
+                .uri("/hang")
+                .response()
+                .subscribe();
+        try {
             await().atMost(Duration.ofSeconds(5)).until(() -> legacy.requestsStarted() > startedBefore);
             assertThat(legacy.openConnections()).isPositive();
+        } finally {
+            request.dispose();
         }
 
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(legacy.openConnections()).isZero());
         await().atMost(Duration.ofSeconds(5)).until(() -> clientClosed() > closedBefore);
+        router.assertServedBy(protocol);
     }
 
     /** Requests recorded as client_closed so far, summed over their series. */

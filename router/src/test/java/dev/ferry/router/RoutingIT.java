@@ -4,21 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.RunningRouter;
 import dev.ferry.router.testing.UnleashStub;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The real router in front of two WireMock backends, the real SDK polling a WireMock-served Unleash API. */
+/**
+ * The real router in front of two WireMock backends, the real SDK polling a WireMock-served Unleash API; requests over
+ * HTTP/1.1 (the fast path) and h2c (Reactor Netty).
+ */
 class RoutingIT {
     static Backends backends;
     static UnleashStub unleash;
@@ -37,6 +46,11 @@ class RoutingIT {
         router = RunningRouter.startReady(config);
     }
 
+    @BeforeEach
+    void countExchanges() {
+        router.countExchangesFromHere();
+    }
+
     @AfterAll
     static void stop() {
         router.close();
@@ -44,43 +58,62 @@ class RoutingIT {
         backends.close();
     }
 
+    static Stream<Arguments> tenantsAndTheirBackends() {
+        return Stream.of(ClientProtocol.values())
+                .flatMap(protocol -> Stream.of(
+                        Arguments.of(protocol, "acme", "legacy"),
+                        Arguments.of(protocol, "globex", "new"),
+                        Arguments.of(protocol, "GLOBEX", "new"),
+                        Arguments.of(protocol, "initech", "new"),
+                        Arguments.of(protocol, "umbrella", "legacy")));
+    }
+
     @ParameterizedTest
-    @CsvSource({"acme,legacy", "globex,new", "GLOBEX,new", "initech,new", "umbrella,legacy"})
-    void routesEachTenantToTheBackendItsFlagNames(String tenant, String backend) {
-        HttpResponse<String> response = router.get(tenant, "/orders/1");
+    @MethodSource("tenantsAndTheirBackends")
+    void routesEachTenantToTheBackendItsFlagNames(ClientProtocol protocol, String tenant, String backend) {
+        HttpResponse<String> response = router.get(protocol, tenant, "/orders/1");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("served by " + backend);
         assertThat(response.headers().firstValue("X-Ferry-Backend")).hasValue(backend);
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void movesATenantWhenTheFlagChangesWithoutARestart() {
-        assertThat(router.get("hooli", "/").body()).isEqualTo("served by legacy");
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void movesATenantWhenTheFlagChangesWithoutARestart(ClientProtocol protocol) {
+        // A tenant of its own per run: a tenant once on new is held there (no implicit flip-back).
+        String tenant = "hooli-" + protocol.name().toLowerCase(Locale.ROOT);
+        assertThat(router.get(protocol, tenant, "/").body()).isEqualTo("served by legacy");
 
-        unleash.tenantsOnNew("globex", "initech", "hooli");
+        unleash.tenantsOnNew("globex", "initech", tenant);
 
         await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(router.get("hooli", "/").body()).isEqualTo("served by new"));
-        assertThat(router.admin("/routing/tenants/hooli").body())
+                .untilAsserted(() ->
+                        assertThat(router.get(protocol, tenant, "/").body()).isEqualTo("served by new"));
+        assertThat(router.admin("/routing/tenants/" + tenant).body())
                 .contains("\"backend\":\"new\"", "\"reason\":\"flag_on\"", "\"origin\":\"unleash\"");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void answers400NamingTheHeaderWhenTheRequestNamesNoTenant() {
-        HttpResponse<String> response = router.get(null, "/");
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void answers400NamingTheHeaderWhenTheRequestNamesNoTenant(ClientProtocol protocol) {
+        HttpResponse<String> response = router.get(protocol, null, "/");
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("tenant_missing");
         assertThat(response.body())
                 .isEqualTo("{\"error\":\"tenant_missing\",\"message\":\"the request names no tenant (expected: header"
                         + " 'X-Tenant-Id')\"}");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void exportsRequestsPerBackendForTheSplitRatio() {
-        router.get("acme", "/");
-        router.get("globex", "/");
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void exportsRequestsPerBackendForTheSplitRatio(ClientProtocol protocol) {
+        router.get(protocol, "acme", "/");
+        router.get(protocol, "globex", "/");
 
         String metrics = router.metrics();
         assertThat(metrics)
@@ -94,6 +127,7 @@ class RoutingIT {
                 .contains("ferry_breaker_state{backend=\"legacy\",state=\"closed\"} 1.0")
                 .contains("ferry_routing_cache_lookups_total{result=\"hit\"}")
                 .doesNotContain("acme");
+        router.assertServedBy(protocol);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.ferry.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RouterProcess;
 import dev.ferry.router.testing.StreamingBackend;
@@ -13,13 +15,16 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
 
 /**
  * The packaged router in its own JVM with a 128 MiB heap (and 128 MiB of direct memory): 1 GiB passes through in each
- * direction, which only works if no body is ever held whole.
+ * direction, on each transport, which only works if no body is ever held whole.
  */
 class StreamingIT {
     private static final long GIB = 1L << 30;
@@ -57,6 +62,11 @@ class StreamingIT {
                 .until(() -> router.admin("/health/ready").statusCode() == 200);
     }
 
+    @BeforeEach
+    void countExchanges() {
+        router.countExchangesFromHere();
+    }
+
     @AfterAll
     static void stop() {
         router.close();
@@ -89,13 +99,15 @@ class StreamingIT {
             assertThat(answers.indexOf("HTTP/1.1 200")).isGreaterThan(answers.indexOf("too large"));
             assertThat(answers).endsWith("\r\n\r\n5").doesNotContain("X-Ferry-Error");
         }
+        router.assertServedBy(Transport.FAST, 2);
     }
 
-    @Test
-    void streamsAOneGibibyteUploadWithoutHoldingIt() {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void streamsAOneGibibyteUploadWithoutHoldingIt(ClientProtocol protocol) {
         Flux<ByteBuf> body = Flux.range(0, (int) (GIB / CHUNK.length)).map(i -> Unpooled.wrappedBuffer(CHUNK));
 
-        String counted = router.client("acme")
+        String counted = router.client(protocol, "acme")
                 .post()
                 .uri("/upload")
                 .send(body)
@@ -106,11 +118,13 @@ class StreamingIT {
         assertThat(router.process().isAlive())
                 .as("router log:\n%s", router.log())
                 .isTrue();
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void streamsAOneGibibyteDownloadWithoutHoldingIt() {
-        Long received = router.client("globex")
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void streamsAOneGibibyteDownloadWithoutHoldingIt(ClientProtocol protocol) {
+        Long received = router.client(protocol, "globex")
                 .get()
                 .uri("/download?bytes=" + GIB)
                 .responseContent()
@@ -122,5 +136,6 @@ class StreamingIT {
         assertThat(router.process().isAlive())
                 .as("router log:\n%s", router.log())
                 .isTrue();
+        router.assertServedBy(protocol);
     }
 }

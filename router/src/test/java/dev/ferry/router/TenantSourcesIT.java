@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RunningRouter;
 import java.nio.file.Path;
@@ -23,11 +24,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.netty.http.client.HttpClient;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every tenant source at once, through the real router: each routes, and they must agree. */
+/**
+ * Every tenant source at once, through the real router: each routes, and they must agree; over HTTP/1.1 (the fast path)
+ * and h2c (Reactor Netty), where the host comes as {@code :authority}.
+ */
 class TenantSourcesIT {
     private static final String SECRET = "a-shared-secret-of-at-least-32-bytes!!";
 
@@ -53,6 +57,7 @@ class TenantSourcesIT {
     @BeforeEach
     void reset() {
         backends.reset();
+        router.countExchangesFromHere();
     }
 
     @AfterAll
@@ -63,11 +68,11 @@ class TenantSourcesIT {
 
     private record Answer(int status, String backend, String error, String body) {}
 
-    private static Answer get(String path, Map<String, String> headers) {
-        return HttpClient.create()
+    private static Answer get(ClientProtocol protocol, String path, Map<String, String> headers) {
+        return router.client(protocol)
                 .headers(h -> headers.forEach(h::set))
                 .get()
-                .uri("http://127.0.0.1:" + router.router().port() + path)
+                .uri(path)
                 .responseSingle((response, body) -> body.asString()
                         .defaultIfEmpty("")
                         .map(text -> new Answer(
@@ -89,65 +94,80 @@ class TenantSourcesIT {
         return jwt.serialize();
     }
 
-    @Test
-    void routesByTheHostsSubdomain() {
-        assertThat(get("/a", Map.of("Host", "globex.example.test")).backend()).isEqualTo("new");
-        assertThat(get("/a", Map.of("Host", "acme.example.test:8080")).backend())
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void routesByTheHostsSubdomain(ClientProtocol protocol) {
+        assertThat(get(protocol, "/a", Map.of("Host", "globex.example.test")).backend())
+                .isEqualTo("new");
+        assertThat(get(protocol, "/a", Map.of("Host", "acme.example.test:8080")).backend())
                 .isEqualTo("legacy");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void routesByThePathPrefixAndStripsItBeforeForwarding() {
-        Answer answer = get("/t/globex/orders?page=2", Map.of());
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void routesByThePathPrefixAndStripsItBeforeForwarding(ClientProtocol protocol) {
+        Answer answer = get(protocol, "/t/globex/orders?page=2", Map.of());
 
         assertThat(answer.backend()).isEqualTo("new");
         backends.of(Backend.NEW)
                 .verify(anyRequestedFor(urlEqualTo("/orders?page=2")).withHeader("X-Tenant-Id", equalTo("globex")));
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void routesByAVerifiedJwtClaimAndTellsTheBackendWhichTenantItIs() throws Exception {
-        Answer answer = get("/me", Map.of("Authorization", "Bearer " + token("globex"), "X-Tenant-Id", "globex"));
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void routesByAVerifiedJwtClaimAndTellsTheBackendWhichTenantItIs(ClientProtocol protocol) throws Exception {
+        Answer answer =
+                get(protocol, "/me", Map.of("Authorization", "Bearer " + token("globex"), "X-Tenant-Id", "globex"));
 
         assertThat(answer.backend()).isEqualTo("new");
         backends.of(Backend.NEW)
                 .verify(anyRequestedFor(urlEqualTo("/me")).withHeader("X-Tenant-Id", equalTo("globex")));
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void refusesAForgedTokenWith401() throws Exception {
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void refusesAForgedTokenWith401(ClientProtocol protocol) throws Exception {
         String forged = token("globex").substring(0, token("globex").lastIndexOf('.') + 1) + "AAAA";
 
-        Answer answer = get("/me", Map.of("Authorization", "Bearer " + forged));
+        Answer answer = get(protocol, "/me", Map.of("Authorization", "Bearer " + forged));
 
         assertThat(answer.status()).isEqualTo(401);
         assertThat(answer.error()).isEqualTo("tenant_token_invalid");
         assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void refusesSourcesThatDisagree() throws Exception {
-        Answer answer = get("/t/acme/orders", Map.of("Authorization", "Bearer " + token("globex")));
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void refusesSourcesThatDisagree(ClientProtocol protocol) throws Exception {
+        Answer answer = get(protocol, "/t/acme/orders", Map.of("Authorization", "Bearer " + token("globex")));
 
         assertThat(answer.status()).isEqualTo(400);
         assertThat(answer.error()).isEqualTo("tenant_ambiguous");
         assertThat(answer.body()).contains("'globex'", "'acme'");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void refusesAPathThatNormalisesElsewhere() {
-        Answer answer = get("/t/acme/../globex/orders", Map.of());
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void refusesAPathThatNormalisesElsewhere(ClientProtocol protocol) {
+        Answer answer = get(protocol, "/t/acme/../globex/orders", Map.of());
 
         assertThat(answer.status()).isEqualTo(400);
         assertThat(answer.error()).isEqualTo("tenant_invalid");
+        router.assertServedBy(protocol);
     }
 
-    @Test
-    void refusesTheTenantHeaderSentTwice() {
-        Answer answer = HttpClient.create()
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void refusesTheTenantHeaderSentTwice(ClientProtocol protocol) {
+        Answer answer = router.client(protocol)
                 .headers(h -> h.add("X-Tenant-Id", "acme").add("X-Tenant-Id", "globex"))
                 .get()
-                .uri("http://127.0.0.1:" + router.router().port() + "/")
+                .uri("/")
                 .responseSingle((response, body) -> body.asString()
                         .map(text -> new Answer(
                                 response.status().code(),
@@ -158,5 +178,6 @@ class TenantSourcesIT {
 
         assertThat(answer.status()).isEqualTo(400);
         assertThat(answer.error()).isEqualTo("tenant_ambiguous");
+        router.assertServedBy(protocol);
     }
 }

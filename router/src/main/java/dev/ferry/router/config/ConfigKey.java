@@ -28,7 +28,7 @@ public enum ConfigKey {
     POOL_MAX_CONNECTIONS(
             "pool.max-connections",
             "500",
-            "Connections per backend, at most. The fast path's share is split evenly among the event loops (a request uses a connection of its own loop); requests it passes on use a pool of their own with the same limit."),
+            "Connections per backend, at most. The fast path's share is split evenly among the event loops, at least one each (a request uses a connection of its own loop), so below the number of event loops the fast path may open one per loop; requests it passes on use a pool of their own with the same limit."),
     POOL_PENDING_ACQUIRE_MAX(
             "pool.pending-acquire-max-count",
             "1000",

@@ -35,6 +35,7 @@ public enum ProxyFailure {
             rule(io.github.resilience4j.circuitbreaker.CallNotPermittedException.class, BREAKER_OPEN),
             rule(io.netty.channel.ConnectTimeoutException.class, BACKEND_TIMEOUT),
             rule(io.netty.handler.timeout.TimeoutException.class, BACKEND_TIMEOUT),
+            rule(java.net.SocketTimeoutException.class, BACKEND_TIMEOUT),
             rule(java.net.ConnectException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.NoRouteToHostException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.UnknownHostException.class, BACKEND_CONNECT_FAILED),

@@ -101,8 +101,7 @@ final class LoopPool implements Runnable {
                 serveWaiter();
                 return;
             }
-            BackendConnection connection =
-                    new BackendConnection(this, f.channel(), limits.backend(), limits.responseTimeoutNanos());
+            BackendConnection connection = new BackendConnection(this, f.channel(), limits.responseTimeoutNanos());
             // Responses are relayed as they are: parsed for framing only, headers validated.
             f.channel()
                     .pipeline()

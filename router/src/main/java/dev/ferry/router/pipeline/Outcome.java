@@ -30,17 +30,10 @@ public record Outcome(
         requireNonNull(admission, "admission");
     }
 
-    /** A refused request, answered with its refusal's status (0 when even that could not be sent). */
-    public static Outcome refused(Admission.Refused refused, boolean answered, long requestBytes) {
+    /** A refused request, answered with its refusal's status (the client may have gone before it was sent). */
+    public static Outcome refused(Admission.Refused refused, boolean clientClosed) {
         ProxyFailure failure = refused.refusal().failure();
-        return new Outcome(
-                refused,
-                answered ? failure.status().code() : 0,
-                failure,
-                !answered,
-                requestBytes,
-                0,
-                System.nanoTime());
+        return new Outcome(refused, failure.status().code(), failure, clientClosed, 0, 0, System.nanoTime());
     }
 
     public Transport transport() {

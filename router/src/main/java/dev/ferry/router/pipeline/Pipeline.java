@@ -18,6 +18,7 @@ import dev.ferry.router.tenant.TenantId;
 import dev.ferry.router.tenant.TenantResolution;
 import dev.ferry.router.tenant.TenantResolvers;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The request path, once, in order. Read this first. Both transports call these steps and only do I/O around them:
@@ -40,6 +41,10 @@ public final class Pipeline {
     private final BackendBreakers breakers;
     private final RouterMeters meters;
     private final FailureLog failureLog = new FailureLog();
+    /** Exchanges admitted or refused and not finished yet, on both transports. */
+    private final LongAdder inFlight = new LongAdder();
+
+    private volatile boolean closing;
 
     public Pipeline(
             TenantResolvers tenants,
@@ -56,6 +61,7 @@ public final class Pipeline {
 
     /** Steps 0 to 3a: which backend, if any, may take this request. Never throws. */
     public Admission admit(RequestHead head) {
+        inFlight.increment();
         TenantId tenant = null;
         RoutingDecision decision = null;
         try {
@@ -125,6 +131,20 @@ public final class Pipeline {
         return new Refusal(failure, message);
     }
 
+    /** Exchanges between {@link #admit} and {@link #finish}, on both transports. */
+    public long inFlight() {
+        return inFlight.sum();
+    }
+
+    /** The router is shutting down: from now on every HTTP/1.x response closes its connection. */
+    public void closing() {
+        closing = true;
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
     /** Whether an error means the client went away (nothing to answer, nothing against the backend). */
     public static boolean isClientAbort(Throwable error) {
         return error instanceof ClientAbortException;
@@ -132,6 +152,7 @@ public final class Pipeline {
 
     /** The exchange ended: its breaker permit is settled (released unless a verdict was taken) and it is recorded. */
     public void finish(Outcome outcome) {
+        inFlight.decrement();
         if (outcome.admission() instanceof Admitted admitted) {
             admitted.permit().release();
         }

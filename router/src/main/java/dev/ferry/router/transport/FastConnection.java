@@ -193,7 +193,8 @@ final class FastConnection extends ChannelDuplexHandler {
             return;
         }
         long wait = shared.idleNanos;
-        if (exchange == null && state == State.IDLE) {
+        if (exchange == null && (state == State.IDLE || state == State.CLOSING)) {
+            // CLOSING too: a client that stops reading the response that ends its connection must not keep it.
             long idle = System.nanoTime() - idleSince;
             if (idle >= shared.idleNanos) {
                 ctx.close();

@@ -66,7 +66,6 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         this.request = request;
         this.client = new ClientLeg(ctx);
         this.closeAfter = !HttpUtil.isKeepAlive(request) || shared.isClosing();
-        shared.started();
     }
 
     boolean closeAfter() {
@@ -86,9 +85,17 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
             respondWith(refused.refusal());
             return;
         }
-        uri = shared.backendUri(admission.backend(), ((Admitted) admission).uri());
-        hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
-        leg.acquire(pool(), ctx.channel(), this);
+        try {
+            uri = shared.backendUri(admission.backend(), ((Admitted) admission).uri());
+            hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
+            leg.acquire(pool(), ctx.channel(), this);
+        } catch (RuntimeException e) {
+            // A bug in Ferry: answered as internal_error, the permit settled and the exchange recorded all the same.
+            leg.acquireFailed();
+            if (!ended && !client.done()) {
+                respondWith(failed(e));
+            }
+        }
     }
 
     private BackendPool pool() {
@@ -300,9 +307,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         broken.listen(null);
         broken.channel().close();
         backendFailed(new IOException(
-                "backend '" + admission.backend().tag() + "' sent a malformed response: "
-                        + (cause == null ? "unparseable" : cause.getMessage()),
-                cause));
+                "sent a malformed response: " + (cause == null ? "unparseable" : cause.getMessage()), cause));
     }
 
     @Override
@@ -398,6 +403,5 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
 
     private void finish() {
         shared.pipeline.finish(tally.outcome(admission));
-        shared.finished();
     }
 }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -34,8 +33,6 @@ public final class FastPath {
     final ErrorResponses errors;
     final long clientReadNanos;
     final long idleNanos;
-    private final LongAdder inFlight = new LongAdder();
-    private volatile boolean closing;
 
     public FastPath(
             Pipeline pipeline,
@@ -82,25 +79,8 @@ public final class FastPath {
         return clients.target(backend).authority();
     }
 
-    void started() {
-        inFlight.increment();
-    }
-
-    void finished() {
-        inFlight.decrement();
-    }
-
-    /** Exchanges on the fast path not finished yet. */
-    public long inFlight() {
-        return inFlight.sum();
-    }
-
-    /** From now on every response closes its connection: the router is shutting down. */
-    public void closing() {
-        closing = true;
-    }
-
+    /** The router is shutting down: every response closes its connection. */
     boolean isClosing() {
-        return closing;
+        return pipeline.isClosing();
     }
 }

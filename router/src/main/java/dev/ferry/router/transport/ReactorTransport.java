@@ -44,13 +44,14 @@ public final class ReactorTransport {
         Admission admission = pipeline.admit(head);
         if (admission instanceof Refused refused) {
             return Mono.from(answer(response, refused.refusal()))
-                    .doFinally(signal -> pipeline.finish(Outcome.refused(refused, signal != SignalType.CANCEL, 0)));
+                    .doFinally(signal -> pipeline.finish(Outcome.refused(refused, signal == SignalType.CANCEL)));
         }
         Admitted admitted = (Admitted) admission;
         ExchangeTally tally = new ExchangeTally();
-        Mono<Void> exchange = ProxyHeaders.isWebSocketUpgrade(request.requestHeaders())
+        // Deferred: an error while the exchange is built becomes an answer, and the permit is settled at the end.
+        Mono<Void> exchange = Mono.defer(() -> ProxyHeaders.isWebSocketUpgrade(request.requestHeaders())
                 ? webSockets.relay(admitted, clients.target(admitted.backend()), request, response)
-                : http(admitted, request, response, tally);
+                : http(admitted, request, response, tally));
         return exchange.onErrorResume(error -> fail(admitted, response, tally, error))
                 .doFinally(signal -> pipeline.finish(outcome(admitted, tally, response, signal)));
     }
@@ -83,6 +84,7 @@ public final class ReactorTransport {
                     pipeline.responded(admitted, status);
                     tally.status = status;
                     out.status(response.status());
+                    closeIfStopping(out);
                     headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
                     return out.send(body.retain().doOnNext(b -> tally.responseBytes += b.readableBytes()));
                 })
@@ -109,7 +111,15 @@ public final class ReactorTransport {
         response.status(refusal.failure().status());
         response.responseHeaders().clear();
         errors.headers(response.responseHeaders(), refusal.failure());
+        closeIfStopping(response);
         return response.sendByteArray(Mono.just(ErrorResponses.body(refusal)));
+    }
+
+    /** While the router shuts down, an HTTP/1.x connection closes after its response (HTTP/2 ignores it). */
+    private void closeIfStopping(HttpServerResponse response) {
+        if (pipeline.isClosing()) {
+            response.keepAlive(false);
+        }
     }
 
     private static String protocol(HttpServerRequest in) {

@@ -2,6 +2,8 @@ package dev.ferry.router.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.metrics.RouterMeters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -11,8 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -20,16 +25,24 @@ import java.util.stream.Collectors;
  * JVM of its own, with the heap a test chooses, configured by a YAML file, stopped with SIGTERM.
  */
 public final class RouterProcess implements AutoCloseable {
+    /** A sample of {@code ferry.transport.exchanges} in the Prometheus text: its transport and its count. */
+    private static final Pattern EXCHANGES = Pattern.compile("(?m)^"
+            + Pattern.quote(
+                    RouterMeters.TRANSPORT_EXCHANGES.replace('.', '_') + "_total{" + RouterMeters.TAG_TRANSPORT + "=\"")
+            + "(\\w+)\"} (\\S+)$");
+
     private final Process process;
     private final Path log;
     private final int port;
     private final int adminPort;
+    private final TransportExchanges exchanges;
 
     private RouterProcess(Process process, Path log, int port, int adminPort) {
         this.process = process;
         this.log = log;
         this.port = port;
         this.adminPort = adminPort;
+        this.exchanges = new TransportExchanges(this::exchangeCounts);
     }
 
     /** Starts the router and waits until it answers on its admin port. */
@@ -85,13 +98,54 @@ public final class RouterProcess implements AutoCloseable {
                 .build());
     }
 
-    /** A Reactor Netty client aimed at the router, naming the tenant in {@code X-Tenant-Id}. */
-    public reactor.netty.http.client.HttpClient client(String tenant) {
-        return reactor.netty.http.client.HttpClient.create()
+    /** A Reactor Netty client aimed at the router over {@code protocol}, naming the tenant in {@code X-Tenant-Id}. */
+    public reactor.netty.http.client.HttpClient client(ClientProtocol protocol, String tenant) {
+        return protocol.reactorClient()
                 .port(port)
                 .host("127.0.0.1")
                 .headers(h -> h.set("X-Tenant-Id", tenant))
-                .responseTimeout(Duration.ofSeconds(60));
+                .responseTimeout(Duration.ofSeconds(60))
+                .doOnResponse((response, connection) -> exchanges.answered());
+    }
+
+    /** Counts exchanges from here on for the assertions: call it before each test of a router the tests share. */
+    public void countExchangesFromHere() {
+        exchanges.mark();
+    }
+
+    /**
+     * Every exchange since the last count started (the router's start, {@link #countExchangesFromHere} or the last
+     * assertion) was served by the transport {@code protocol} takes, at least one and no fewer than this router's
+     * clients got answers to; then counts anew. Reads the admin port.
+     */
+    public void assertServedBy(ClientProtocol protocol) {
+        exchanges.assertAllServedBy(protocol.servedBy());
+    }
+
+    /**
+     * Exactly {@code count} exchanges since the last count started, all served by {@code transport}: for requests
+     * written on a raw socket, or still in flight. Then counts anew.
+     */
+    public void assertServedBy(Transport transport, int count) {
+        exchanges.assertServedBy(transport, count);
+    }
+
+    /** {@code ferry.transport.exchanges} by transport, from the Prometheus text of the admin port. */
+    private Map<Transport, Long> exchangeCounts() {
+        java.net.http.HttpResponse<String> metrics = admin("/metrics");
+        if (metrics.statusCode() != 200) {
+            throw new IllegalStateException("GET /metrics answered " + metrics.statusCode());
+        }
+        Map<Transport, Long> counts = new EnumMap<>(Transport.class);
+        Matcher m = EXCHANGES.matcher(metrics.body());
+        while (m.find()) {
+            for (Transport transport : Transport.values()) {
+                if (transport.tag().equals(m.group(1))) {
+                    counts.put(transport, (long) Double.parseDouble(m.group(2)));
+                }
+            }
+        }
+        return counts;
     }
 
     public Process process() {

@@ -5,25 +5,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.router.Router;
 import dev.ferry.router.config.ConfigLoader;
 import dev.ferry.router.config.InvalidConfigException;
+import dev.ferry.router.exchange.Transport;
+import dev.ferry.router.metrics.RouterMeters;
+import io.micrometer.core.instrument.Counter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
-/** The real router on loopback, ports picked by the OS, built from config keys like a user's YAML. */
+/**
+ * The real router on loopback, ports picked by the OS, built from config keys like a user's YAML. Requests go through
+ * it with a chosen {@link ClientProtocol}; {@link #assertServedBy} then checks which transport served them.
+ */
 public final class RunningRouter implements AutoCloseable {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     private final Router router;
+    private final TransportExchanges exchanges;
 
     private RunningRouter(Router router) {
         this.router = router;
+        this.exchanges = new TransportExchanges(this::exchangeCounts);
     }
 
     public static RunningRouter start(Map<String, String> config) {
@@ -72,13 +78,46 @@ public final class RunningRouter implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + router.adminPort() + path);
     }
 
-    /** GET through the proxy with the tenant header. */
+    /** GET through the proxy over HTTP/1.1 (the fast path, as most production traffic), naming the tenant. */
     public HttpResponse<String> get(String tenant, String path) {
+        return get(ClientProtocol.HTTP_1_1, tenant, path);
+    }
+
+    /** GET through the proxy over {@code protocol}, naming the tenant in {@code X-Tenant-Id} unless it is null. */
+    public HttpResponse<String> get(ClientProtocol protocol, String tenant, String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20));
         if (tenant != null) {
             b.header("X-Tenant-Id", tenant);
         }
-        return send(b.build());
+        return send(protocol, b.build());
+    }
+
+    /** Any request through the proxy, over {@code protocol}. */
+    public HttpResponse<String> send(ClientProtocol protocol, HttpRequest request) {
+        HttpResponse<String> response = send(protocol.jdkClient(), request);
+        exchanges.answered();
+        return response;
+    }
+
+    /** Any request through the proxy, over {@code protocol}, not waiting for its answer. */
+    public CompletableFuture<HttpResponse<String>> sendAsync(ClientProtocol protocol, HttpRequest request) {
+        return protocol.jdkClient()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .whenComplete((response, error) -> {
+                    if (response != null) {
+                        exchanges.answered();
+                    }
+                });
+    }
+
+    /**
+     * Reactor Netty's client aimed at the router over {@code protocol} (h2c by prior knowledge), for what the JDK
+     * client cannot send: a {@code Host} of the test's choosing, a header twice, a request it gives up on.
+     */
+    public reactor.netty.http.client.HttpClient client(ClientProtocol protocol) {
+        return protocol.reactorClient()
+                .baseUrl("http://127.0.0.1:" + router.port())
+                .doOnResponse((response, connection) -> exchanges.answered());
     }
 
     public HttpResponse<String> admin(String path) {
@@ -87,15 +126,62 @@ public final class RunningRouter implements AutoCloseable {
                 .build());
     }
 
+    /** Any request (to the admin port, say) over HTTP/1.1. */
     public static HttpResponse<String> send(HttpRequest request) {
+        return send(ClientProtocol.HTTP_1_1.jdkClient(), request);
+    }
+
+    private static HttpResponse<String> send(java.net.http.HttpClient client, HttpRequest request) {
         try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Counts exchanges from here on for {@link #assertServedBy}: call it before each test of a router the tests
+     * share.
+     */
+    public void countExchangesFromHere() {
+        exchanges.mark();
+    }
+
+    /**
+     * Every exchange since the last count started (the router's start, {@link #countExchangesFromHere} or the last
+     * assertion) was served by the transport {@code protocol} takes, at least one and no fewer than this router's
+     * clients got answers to; then counts anew.
+     */
+    public void assertServedBy(ClientProtocol protocol) {
+        exchanges.assertAllServedBy(protocol.servedBy());
+    }
+
+    /**
+     * Exactly {@code count} exchanges since the last count started, all served by {@code transport}: for requests
+     * written on a raw socket. Then counts anew.
+     */
+    public void assertServedBy(Transport transport, int count) {
+        exchanges.assertServedBy(transport, count);
+    }
+
+    /** Exactly these exchanges on each transport since the last count started; then counts anew. */
+    public void assertServed(int fast, int reactor) {
+        exchanges.assertServed(fast, reactor);
+    }
+
+    private Map<Transport, Long> exchangeCounts() {
+        Map<Transport, Long> counts = new EnumMap<>(Transport.class);
+        for (Transport transport : Transport.values()) {
+            Counter counter = router.registry()
+                    .find(RouterMeters.TRANSPORT_EXCHANGES)
+                    .tag(RouterMeters.TAG_TRANSPORT, transport.tag())
+                    .counter();
+            counts.put(transport, counter == null ? 0L : (long) counter.count());
+        }
+        return counts;
     }
 
     /** The Prometheus text of the admin port. */

@@ -17,7 +17,7 @@ import reactor.netty.http.server.HttpServer;
  * <ul>
  *   <li>{@code POST /upload}: counts the body's bytes as they stream in and answers the count.
  *   <li>{@code GET /download?bytes=N}: streams N bytes, 64 KiB at a time, chunked.
- *   <li>{@code GET /slow?ms=N}: answers "done" after N ms.
+ *   <li>{@code GET /slow?ms=N}: answers "done" after N ms (1500 without {@code ms}).
  *   <li>{@code GET /hang}: never answers.
  *   <li>{@code /ws}: a WebSocket that answers each text frame with {@code <name>:<text>}.
  * </ul>
@@ -62,7 +62,11 @@ public final class StreamingBackend implements AutoCloseable {
                         })
                         .get("/slow", (req, res) -> {
                             requestsStarted.incrementAndGet();
-                            return Mono.delay(Duration.ofMillis(1500))
+                            long ms = Long.parseLong(new io.netty.handler.codec.http.QueryStringDecoder(req.uri())
+                                    .parameters()
+                                    .getOrDefault("ms", java.util.List.of("1500"))
+                                    .get(0));
+                            return Mono.delay(Duration.ofMillis(ms))
                                     .then(res.sendString(Mono.just("done")).then());
                         })
                         .get("/hang", (req, res) -> {
