@@ -143,6 +143,7 @@ url_for() {
 pid_for() { case "$1" in nginx) pgrep -P "$NGINX_PROXY_PID" -f "nginx: worker" || echo "$NGINX_PROXY_PID";; ferry) echo "$FERRY_PID";; *) echo "";; esac; }
 cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 rss_kib() { [ -n "$1" ] && awk '/VmRSS/ {print $2}' "/proc/$1/status" || echo 0; }
+hwm_kib() { [ -n "$1" ] && awk '/VmHWM/ {print $2}' "/proc/$1/status" || echo 0; }
 
 run() { # target method connections seconds label
   local target=$1 method=$2 conns=$3 secs=$4 label=$5 script pid before after
@@ -187,7 +188,8 @@ if [ -n "$FIXED_RATES" ]; then
         function v(x) { gsub(/[ ,]/, "", x); return x }
         /^> request count/ {n=v($2); ko=v($4); if (ko == "-") ko = 0} /^> response time 50th/ {p50=v($2)} /^> response time 95th/ {p95=v($2)}
         /^> response time 99th/ {p99=v($2)} /^> max response time/ {max=v($2)}
-        END {print t, r, n, ko, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" >> "$OUT/fixed.txt"
+        END {print t, r, n, ko, p50, p95, p99, max}' "$OUT/fixed-$target-$rate.txt" | tr '\n' ' ' >> "$OUT/fixed.txt"
+      echo "$(( $(rss_kib "$(pid_for "$target")") / 1024 ))" >> "$OUT/fixed.txt"
     done
   done
 fi
@@ -231,12 +233,17 @@ if [ -s "$OUT/fixed.txt" ]; then
     echo "Fixed rate (open model, Gatling on the load core, $FIXED_POST_PERCENT % POST, $FIXED_TENANTS Zipf-skewed tenants;"
     echo "failed: a status other than 2xx or no X-Ferry-Backend header; ms):"
     echo
-    echo "| rate | target | requests | failed | p50 | p95 | p99 | max |"
-    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    while read -r target rate n ko p50 p95 p99 max; do
-      echo "| $rate req/s | $target | $n | $ko | $p50 | $p95 | $p99 | $max |"
+    echo "| rate | target | requests | failed | p50 | p95 | p99 | max | RSS MiB after |"
+    echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    while read -r target rate n ko p50 p95 p99 max rss; do
+      echo "| $rate req/s | $target | $n | $ko | $p50 | $p95 | $p99 | $max | $rss |"
     done < "$OUT/fixed.txt"
   } | tee -a "$OUT/summary.md"
 fi
+for target in nginx ferry; do
+  pid=$(pid_for "$target")
+  [ -n "$pid" ] && [ -r "/proc/$pid/status" ] && echo "Peak RSS of $target over the whole run: $(( $(hwm_kib "$pid") / 1024 )) MiB" | tee -a "$OUT/summary.md"
+done
+echo "Ferry's JVM options: $JVM_OPTS" | tee -a "$OUT/summary.md"
 echo
 echo "Raw output and this summary: $OUT"

@@ -16,7 +16,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
     private final LoopPool pool;
     private final long responseTimeoutNanos;
     private final Channel channel;
-    final long created = System.nanoTime();
+    /** On the pool's clock. */
+    final long created;
+
     long idleSince;
     boolean reused;
     BackendPool.Listener listener;
@@ -27,9 +29,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
     private boolean reading;
     private boolean releaseAfterRead;
 
-    BackendConnection(LoopPool pool, Channel channel, long responseTimeoutNanos) {
+    BackendConnection(LoopPool pool, Channel channel, long responseTimeoutNanos, long created) {
         this.pool = pool;
         this.channel = channel;
+        this.created = created;
         this.responseTimeoutNanos = responseTimeoutNanos;
     }
 
@@ -73,6 +76,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
         pool.release(this, reusable);
     }
 
+    /** The event loop's clock: the timers' own, so a test can move it ({@code EmbeddedChannel.advanceTimeBy}). */
+    long now() {
+        return channel.eventLoop().ticker().nanoTime();
+    }
+
     /** The error that broke the connection, if any: an end of response seen after it is a cut body. */
     public Throwable failure() {
         return cause;
@@ -80,7 +88,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
 
     /** From now on, the backend may not stay silent longer than the response timeout. */
     public void arm() {
-        lastRead = System.nanoTime();
+        lastRead = now();
         armed = true;
         if (check == null) {
             check = channel.eventLoop().schedule(this, responseTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -99,7 +107,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
         if (!armed || listener == null) {
             return;
         }
-        long silent = System.nanoTime() - lastRead;
+        long silent = now() - lastRead;
         if (silent < responseTimeoutNanos) {
             check = channel.eventLoop().schedule(this, responseTimeoutNanos - silent, TimeUnit.NANOSECONDS);
             return;
@@ -116,7 +124,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter implem
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
-        lastRead = System.nanoTime();
+        lastRead = now();
         reading = true;
         BackendPool.Listener l = listener;
         if (l == null) {

@@ -54,7 +54,7 @@ final class LoopPool implements Runnable {
             acquirer.acquireFailed(shuttingDown());
             return;
         }
-        long now = System.nanoTime();
+        long now = loop.ticker().nanoTime();
         BackendConnection connection;
         while ((connection = idle.pollLast()) != null) {
             if (connection.channel().isActive() && now - connection.idleSince < limits.maxIdleNanos()) {
@@ -101,7 +101,11 @@ final class LoopPool implements Runnable {
                 serveWaiter();
                 return;
             }
-            BackendConnection connection = new BackendConnection(this, f.channel(), limits.responseTimeoutNanos());
+            BackendConnection connection = new BackendConnection(
+                    this,
+                    f.channel(),
+                    limits.responseTimeoutNanos(),
+                    loop.ticker().nanoTime());
             // Responses are relayed as they are: parsed for framing only, headers validated.
             f.channel()
                     .pipeline()
@@ -122,7 +126,7 @@ final class LoopPool implements Runnable {
     void release(BackendConnection connection, boolean reusable) {
         connection.listener = null;
         connection.disarm();
-        long now = System.nanoTime();
+        long now = loop.ticker().nanoTime();
         if (!reusable
                 || owner.isClosed()
                 || !connection.channel().isActive()
@@ -164,7 +168,7 @@ final class LoopPool implements Runnable {
     /** Every max-idle-time: closes connections idle that long (the backend may close them any moment). */
     @Override
     public void run() {
-        long now = System.nanoTime();
+        long now = loop.ticker().nanoTime();
         for (BackendConnection connection : idle.toArray(new BackendConnection[0])) {
             if (now - connection.idleSince >= limits.maxIdleNanos()) {
                 connection.channel().close();

@@ -94,12 +94,12 @@ final class FastConnection extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.idleSince = System.nanoTime();
+        this.idleSince = now();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastRead = System.nanoTime();
+        lastRead = now();
         batching = true;
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg); // after a response that closes the connection: never served
@@ -195,7 +195,7 @@ final class FastConnection extends ChannelDuplexHandler {
         long wait = shared.idleNanos;
         if (exchange == null && (state == State.IDLE || state == State.CLOSING)) {
             // CLOSING too: a client that stops reading the response that ends its connection must not keep it.
-            long idle = System.nanoTime() - idleSince;
+            long idle = now() - idleSince;
             if (idle >= shared.idleNanos) {
                 ctx.close();
                 return;
@@ -234,7 +234,7 @@ final class FastConnection extends ChannelDuplexHandler {
         if (x == null || x.requestRead() || !ctx.channel().isActive()) {
             return;
         }
-        long silent = System.nanoTime() - lastRead;
+        long silent = now() - lastRead;
         if (silent >= shared.clientReadNanos) {
             ctx.close();
         } else {
@@ -260,7 +260,7 @@ final class FastConnection extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent) {
             // Reactor Netty's response is complete: the next request is the fast path's to take, unless this
             // response ends the connection (Reactor Netty closes it), in which case nothing after it is served.
-            idleSince = System.nanoTime();
+            idleSince = now();
             if (state == State.HANDED_OFF_LAST) {
                 state = State.CLOSING;
                 releaseQueued();
@@ -310,6 +310,13 @@ final class FastConnection extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Only on an upgrade: the connection is Reactor Netty's from here on, timers included.
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        if (readCheck != null) {
+            readCheck.cancel(false);
+        }
         if (queued != null) {
             // Only on an upgrade, which Reactor Netty serves alone: what waited goes on to it, in order.
             Object msg;
@@ -322,7 +329,7 @@ final class FastConnection extends ChannelDuplexHandler {
     /** The exchange in flight ended: the next pipelined request, or a read for one. */
     void ended(FastExchange ended, ChannelFuture lastWrite) {
         exchange = null;
-        idleSince = System.nanoTime();
+        idleSince = now();
         if (ended.closeAfter() || shared.isClosing()) {
             state = State.CLOSING;
             releaseQueued();
@@ -386,6 +393,11 @@ final class FastConnection extends ChannelDuplexHandler {
                 ReferenceCountUtil.release(msg);
             }
         }
+    }
+
+    /** The event loop's clock: the timers' own, so a test can move it ({@code EmbeddedChannel.advanceTimeBy}). */
+    private long now() {
+        return ctx.executor().ticker().nanoTime();
     }
 
     String clientAddress() {

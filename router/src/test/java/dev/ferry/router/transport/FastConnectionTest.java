@@ -693,6 +693,69 @@ class FastConnectionTest {
         assertThat(ferry.requests()).isEqualTo(4);
     }
 
+    // ---- timeouts (on the event loops' clocks, moved by the test) ----
+
+    @Test
+    void answers504BackendTimeoutAndClosesTheBackendConnectionWhenTheBackendStaysSilentPastTheResponseTimeout() {
+        ferry.clientSends(get("/slow", TENANT_ON_NEW));
+        BackendSide backend = onlyRequestSent(Backend.NEW, "GET /slow HTTP/1.1");
+        long timeout = config.timeouts().response().toMillis();
+
+        advance(backend, timeout - 1);
+        assertThat(ferry.clientReceived()).as("before the response timeout").isEmpty();
+        advance(backend, 2);
+
+        Message answer = Message.parse(ferry.clientReceived());
+        assertThat(answer.startLine()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
+        assertThat(answer.headers().get("X-Ferry-Error")).isEqualTo("backend_timeout");
+        assertThat(answer.rest()).contains("backend 'new': sent nothing for " + timeout + " ms (timeouts.response)");
+        assertThat(backend.open()).isFalse();
+        assertThat(ferry.clientOpen()).as("the client's connection serves on").isTrue();
+        assertThat(ferry.requests("new", "GET", "5xx", "backend_timeout")).isEqualTo(1);
+        assertThat(ferry.inFlight()).isZero();
+    }
+
+    @Test
+    void closesBothConnectionsWhenTheClientStaysSilentMidBodyPastTheReadTimeout() {
+        ferry.clientSends(post("/upload", TENANT_ON_NEW, 10) + "abc");
+        BackendSide backend = onlyRequestSent(Backend.NEW, "POST /upload HTTP/1.1", "abc");
+        long timeout = config.timeouts().clientRead().toMillis();
+
+        advanceClient(timeout - 1);
+        assertThat(ferry.clientOpen()).as("before the client read timeout").isTrue();
+        advanceClient(2);
+
+        assertThat(ferry.clientOpen()).isFalse();
+        assertThat(backend.open()).as("a half-sent request never reused").isFalse();
+        assertThat(ferry.requests("new", "POST", "none", "client_closed")).isEqualTo(1);
+        assertThat(ferry.inFlight()).isZero();
+    }
+
+    @Test
+    void closesAConnectionIdleForTheIdleTimeoutAndNotBefore() {
+        warmUp();
+
+        advanceClient(Duration.ofSeconds(60).toMillis() - 1);
+        assertThat(ferry.clientOpen()).as("idle for just under the timeout").isTrue();
+        advanceClient(2);
+
+        assertThat(ferry.clientOpen()).isFalse();
+    }
+
+    /** Moves a backend connection's event loop clock and runs what came due. */
+    private void advance(BackendSide backend, long millis) {
+        backend.channel.advanceTimeBy(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        backend.channel.runScheduledPendingTasks();
+        ferry.settle();
+    }
+
+    /** Moves the client connection's event loop clock and runs what came due. */
+    private void advanceClient(long millis) {
+        ferry.clientChannel().advanceTimeBy(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ferry.clientChannel().runScheduledPendingTasks();
+        ferry.settle();
+    }
+
     // ---- helpers ----
 
     /** One GET /warm-up over a new connection, which is then idle in the pool (reused by the next request). */

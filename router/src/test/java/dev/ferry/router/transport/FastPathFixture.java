@@ -119,6 +119,7 @@ final class FastPathFixture implements AutoCloseable {
                 fastPath.install(channel.pipeline());
             }
         });
+        client.freezeTime(); // timeouts come due only when a test moves the clock
     }
 
     /** A router config of two plain-HTTP backends and a flags file, loaded like a user's keys. */
@@ -403,6 +404,7 @@ final class FastPathFixture implements AutoCloseable {
 
         BackendSide(FastPathFixture fixture) {
             this.fixture = fixture;
+            channel.freezeTime(); // timeouts come due only when a test moves the clock
         }
 
         /** A held connect succeeds. */
