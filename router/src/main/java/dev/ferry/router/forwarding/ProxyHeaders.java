@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -31,26 +32,40 @@ import java.util.Map;
  * </ul>
  */
 public final class ProxyHeaders {
-    private static final String[] HOP_BY_HOP = {
-        "connection",
-        "proxy-connection",
-        "keep-alive",
-        "te",
-        "transfer-encoding",
-        "upgrade",
-        "trailer",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "expect"
+    private static final AsciiString[] HOP_BY_HOP = {
+        HttpHeaderNames.CONNECTION,
+        HttpHeaderNames.PROXY_CONNECTION,
+        HttpHeaderNames.KEEP_ALIVE,
+        HttpHeaderNames.TE,
+        HttpHeaderNames.TRANSFER_ENCODING,
+        HttpHeaderNames.UPGRADE,
+        HttpHeaderNames.TRAILER,
+        HttpHeaderNames.PROXY_AUTHENTICATE,
+        HttpHeaderNames.PROXY_AUTHORIZATION,
+        HttpHeaderNames.EXPECT
     };
     private static final String PSEUDONYM = "ferry";
     private static final String FERRY_PREFIX = "x-ferry-";
     private static final String HTTP2_PREFIX = "x-http2-";
+    // Names and values set on every exchange, as AsciiString: their hash is computed once, not per look-up.
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString VIA_1_1 = AsciiString.cached("1.1 " + PSEUDONYM);
 
     private final ForwardingConfig config;
+    private final AsciiString tenantHeader;
+    private final AsciiString servedByHeader;
+    private final AsciiString[] backendTags = new AsciiString[Backend.values().length];
 
     public ProxyHeaders(ForwardingConfig config) {
         this.config = config;
+        this.tenantHeader = AsciiString.of(config.tenantHeader());
+        this.servedByHeader = AsciiString.of(config.servedByHeader());
+        for (Backend backend : Backend.values()) {
+            backendTags[backend.ordinal()] = AsciiString.cached(backend.tag());
+        }
     }
 
     /**
@@ -91,12 +106,8 @@ public final class ProxyHeaders {
         out.set(HttpHeaderNames.HOST, config.preserveHost() && clientHost != null ? clientHost : backendAuthority);
         forwardedFor(in, out, clientAddress, clientHost);
         appendVia(in, out, protocol);
-        if (!config.tenantHeader().isEmpty()) {
-            if (tenant == null) {
-                out.remove(config.tenantHeader());
-            } else {
-                out.set(config.tenantHeader(), tenant.value());
-            }
+        if (!tenantHeader.isEmpty() && tenant != null) {
+            out.set(tenantHeader, tenant.value()); // a client's own was not copied (isOwnedByFerry)
         }
     }
 
@@ -108,18 +119,26 @@ public final class ProxyHeaders {
         if (equalsIgnoreCase(name, "host") || equalsIgnoreCase(name, "via")) {
             return true; // set below (Host from the backend unless preserved; Via extended)
         }
-        if (!config.tenantHeader().isEmpty() && equalsIgnoreCase(name, config.tenantHeader())) {
+        if (!tenantHeader.isEmpty() && tenantHeader.contentEqualsIgnoreCase(name)) {
             return true;
         }
         return !config.trustForwardedHeaders()
                 && (startsWithIgnoreCase(name, "x-forwarded-") || equalsIgnoreCase(name, "forwarded"));
     }
 
-    private static boolean isHopByHop(CharSequence name, List<String> connectionListed) {
-        for (String hop : HOP_BY_HOP) {
-            if (equalsIgnoreCase(name, hop)) {
-                return true;
+    /** The index of a hop-by-hop header name in {@link #HOP_BY_HOP}, or -1. */
+    private static int hopIndex(CharSequence name) {
+        for (int i = 0; i < HOP_BY_HOP.length; i++) {
+            if (HOP_BY_HOP[i].length() == name.length() && HOP_BY_HOP[i].contentEqualsIgnoreCase(name)) {
+                return i;
             }
+        }
+        return -1;
+    }
+
+    private static boolean isHopByHop(CharSequence name, List<String> connectionListed) {
+        if (hopIndex(name) >= 0) {
+            return true;
         }
         if (connectionListed != null) {
             for (String listed : connectionListed) {
@@ -133,11 +152,14 @@ public final class ProxyHeaders {
 
     /** The header names the Connection header lists (RFC 9110 §7.6.1), or null when it lists none. */
     private static List<String> connectionListed(HttpHeaders in) {
+        if (!in.contains(HttpHeaderNames.CONNECTION)) {
+            return null;
+        }
         List<String> out = null;
         for (String connection : in.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : connection.split(",")) {
                 String name = token.trim();
-                if (!name.isEmpty()) {
+                if (!name.isEmpty() && !isHopByHop(name, null)) {
                     if (out == null) {
                         out = new ArrayList<>(2);
                     }
@@ -160,50 +182,58 @@ public final class ProxyHeaders {
 
     /** Rewrites a backend response's headers where they are, so that the same message can go on to the client. */
     public void toClientInPlace(HttpHeaders headers, Backend backend) {
+        // One look at the response's few headers, then a removal per hop-by-hop name actually there.
         List<String> connectionListed = connectionListed(headers);
+        int present = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            int hop = hopIndex(it.next().getKey());
+            if (hop >= 0) {
+                present |= 1 << hop;
+            }
+        }
+        for (int hop = 0; present != 0; hop++, present >>>= 1) {
+            if ((present & 1) != 0) {
+                headers.remove(HOP_BY_HOP[hop]);
+            }
+        }
         if (connectionListed != null) {
             connectionListed.forEach(headers::remove);
         }
-        for (String name : HOP_BY_HOP) {
-            headers.remove(name);
-        }
         appendVia(headers, headers, "1.1");
-        if (!config.servedByHeader().isEmpty()) {
-            headers.set(config.servedByHeader(), backend.tag());
+        if (!servedByHeader.isEmpty()) {
+            headers.set(servedByHeader, backendTags[backend.ordinal()]);
         }
     }
 
     private void forwardedFor(HttpHeaders in, HttpHeaders out, String clientAddress, String clientHost) {
         if (config.trustForwardedHeaders()) {
-            String prior = joined(in, "X-Forwarded-For");
-            out.set("X-Forwarded-For", prior == null || prior.isBlank() ? clientAddress : prior + ", " + clientAddress);
-            if (!in.contains("X-Forwarded-Proto")) {
-                out.set("X-Forwarded-Proto", "http");
+            String prior = joined(in, X_FORWARDED_FOR);
+            out.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientAddress : prior + ", " + clientAddress);
+            if (!in.contains(X_FORWARDED_PROTO)) {
+                out.set(X_FORWARDED_PROTO, HTTP);
             }
-            if (!in.contains("X-Forwarded-Host") && clientHost != null) {
-                out.set("X-Forwarded-Host", clientHost);
+            if (!in.contains(X_FORWARDED_HOST) && clientHost != null) {
+                out.set(X_FORWARDED_HOST, clientHost);
             }
             return;
         }
-        out.remove("Forwarded");
-        out.set("X-Forwarded-For", clientAddress);
-        out.set("X-Forwarded-Proto", "http");
-        if (clientHost == null) {
-            out.remove("X-Forwarded-Host");
-        } else {
-            out.set("X-Forwarded-Host", clientHost);
+        // The client's own Forwarded and X-Forwarded-* were not copied (isOwnedByFerry).
+        out.set(X_FORWARDED_FOR, clientAddress);
+        out.set(X_FORWARDED_PROTO, HTTP);
+        if (clientHost != null) {
+            out.set(X_FORWARDED_HOST, clientHost);
         }
     }
 
     /** RFC 9110 §7.6.3: the protocol version the message was received with, and Ferry's pseudonym. */
     private static void appendVia(HttpHeaders in, HttpHeaders out, String protocol) {
-        String via = protocol + " " + PSEUDONYM;
-        String prior = joined(in, HttpHeaderNames.VIA.toString());
+        CharSequence via = "1.1".equals(protocol) ? VIA_1_1 : protocol + " " + PSEUDONYM;
+        String prior = in.contains(HttpHeaderNames.VIA) ? joined(in, HttpHeaderNames.VIA) : null;
         out.set(HttpHeaderNames.VIA, prior == null || prior.isBlank() ? via : prior + ", " + via);
     }
 
     /** Every line of a list-valued header, as one comma-separated value (RFC 9110 §5.3). */
-    private static String joined(HttpHeaders headers, String name) {
+    private static String joined(HttpHeaders headers, CharSequence name) {
         List<String> all = headers.getAll(name);
         return all.isEmpty() ? null : String.join(", ", all);
     }
