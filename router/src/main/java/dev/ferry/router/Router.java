@@ -7,6 +7,7 @@ import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.ProxyHeaders;
+import dev.ferry.router.forwarding.RelayBuffers;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
@@ -18,6 +19,7 @@ import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -90,6 +92,7 @@ public final class Router implements AutoCloseable {
         }
         meters.bindReadiness(readiness::ready);
         HttpServer server = HttpServer.create()
+                .childOption(ChannelOption.ALLOCATOR, RelayBuffers.allocator())
                 .host(config.listen().host())
                 .port(config.listen().port())
                 .protocol(protocols(config))
