@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -157,7 +156,7 @@ final class FastConnection extends ChannelDuplexHandler {
     }
 
     private void handOff(HttpRequest request) {
-        state = HttpUtil.isKeepAlive(request) ? State.HANDED_OFF : State.HANDED_OFF_LAST;
+        state = ProxyHeaders.keepAlive(request) ? State.HANDED_OFF : State.HANDED_OFF_LAST;
         idleness = Idleness.CHECKED_PER_REQUEST;
         ctx.fireChannelRead(request);
         if (request.headers().contains(HttpHeaderNames.UPGRADE)
@@ -253,7 +252,7 @@ final class FastConnection extends ChannelDuplexHandler {
             if (response.status().code() < 200) {
                 return; // interim: the final response follows
             }
-            if (!HttpUtil.isKeepAlive(response)) {
+            if (!ProxyHeaders.keepAlive(response)) {
                 state = State.HANDED_OFF_LAST;
             }
         }

@@ -19,11 +19,9 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeadersFactory;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -66,17 +64,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         this.ctx = ctx;
         this.request = request;
         this.client = new ClientLeg(ctx);
-        this.closeAfter = !keepAlive(request) || shared.isClosing();
-    }
-
-    /**
-     * {@link HttpUtil#isKeepAlive}, with the common case first: an HTTP/1.1 message without a Connection header stays
-     * open (one hash look-up instead of a scan of the header's values).
-     */
-    static boolean keepAlive(HttpMessage message) {
-        return message.protocolVersion() == HttpVersion.HTTP_1_1
-                        && !message.headers().contains(HttpHeaderNames.CONNECTION)
-                || HttpUtil.isKeepAlive(message);
+        this.closeAfter = !ProxyHeaders.keepAlive(request) || shared.isClosing();
     }
 
     boolean closeAfter() {
@@ -262,7 +250,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     private void startResponse(HttpResponse response, int code) {
         shared.pipeline.responded((Admitted) admission, code);
         tally.status = code;
-        backendKeepAlive = keepAlive(response);
+        backendKeepAlive = ProxyHeaders.keepAlive(response);
         shared.headers.toClientInPlace(response.headers(), admission.backend());
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         closeAfter |= shared.isClosing();
