@@ -48,6 +48,7 @@ class PrometheusToolingIT {
                         "ferry_requests_seconds_bucket",
                         "ferry_flags_loaded",
                         "ferry_flags_age_seconds",
+                        "ferry_flags_state",
                         "ferry_breaker_state")) {
                     assertThat(rules).contains(series);
                     assertThat(metrics).contains(series);

@@ -118,6 +118,7 @@ public final class AdminServer {
         out.put("flagPresent", s.flagPresent());
         out.put("origin", s.origin());
         out.put("revision", s.revision());
+        out.put("routingTable", s.routingTable());
         out.put("appliedAt", s.appliedAt() == null ? null : s.appliedAt().toString());
         out.put("ageSeconds", s.ageSeconds());
         return out;

@@ -10,6 +10,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpMethod;
@@ -36,6 +37,9 @@ public final class RouterMeters implements RoutingEvents {
     public static final String FLAGS_AGE = "ferry.flags.age";
     public static final String FLAGS_LOADED = "ferry.flags.loaded";
     public static final String FLAGS_APPLIED = "ferry.flags.applied";
+    /** An info metric: 1, tagged with the revision and routing table in force; one series per replica at a time. */
+    public static final String FLAGS_STATE = "ferry.flags.state";
+
     public static final String FLAGS_REJECTED = "ferry.flags.rejected";
     public static final String FLAGS_FETCH_ERRORS = "ferry.flags.fetch.errors";
     public static final String FLIP_BACKS_REFUSED = "ferry.routing.flip.backs.refused";
@@ -54,6 +58,8 @@ public final class RouterMeters implements RoutingEvents {
     public static final String TAG_RESULT = "result";
     public static final String TAG_STATE = "state";
     public static final String TAG_ORIGIN = "origin";
+    public static final String TAG_REVISION = "revision";
+    public static final String TAG_ROUTING_TABLE = "routing_table";
     public static final String TAG_TRANSPORT = "transport";
     public static final String TAG_DIRECTION = "direction";
 
@@ -79,6 +85,7 @@ public final class RouterMeters implements RoutingEvents {
     private final Counter cacheHits;
     private final Counter cacheMisses;
     private final Counter fetchErrors;
+    private final MultiGauge flagState;
     private final Counter flipBacksRefused;
 
     public RouterMeters(MeterRegistry registry) {
@@ -113,6 +120,11 @@ public final class RouterMeters implements RoutingEvents {
         }
         this.cacheHits = cacheCounter("hit");
         this.cacheMisses = cacheCounter("miss");
+        this.flagState = MultiGauge.builder(FLAGS_STATE)
+                .description(
+                        "1 for the flag state in force, tagged with its revision and routing table (a digest of the"
+                                + " routing flag's definition); replicas that route alike show the same routing_table")
+                .register(registry);
         this.fetchErrors = counter(
                 FLAGS_FETCH_ERRORS,
                 "Failed attempts to fetch the flag state (server unreachable, error status)",
@@ -236,9 +248,13 @@ public final class RouterMeters implements RoutingEvents {
     }
 
     @Override
-    public void flagsApplied(String origin) {
+    public void flagsApplied(String origin, String revision, String routingTable) {
         counter(FLAGS_APPLIED, "Flag states applied", Tags.of(TAG_ORIGIN, origin))
                 .increment();
+        // The one exception to small closed tag sets: one series per replica at a time, replaced on each change, so
+        // that replicas can be compared (count by routing_table across the fleet).
+        flagState.register(
+                List.of(MultiGauge.Row.of(Tags.of(TAG_REVISION, revision, TAG_ROUTING_TABLE, routingTable), 1)), true);
     }
 
     @Override

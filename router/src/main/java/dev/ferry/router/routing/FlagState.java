@@ -53,6 +53,11 @@ record FlagState(
         return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants, engine);
     }
 
+    /** The first 12 hex digits of {@link #digest}: the routing table's name in metrics and the admin API. */
+    String routingTable() {
+        return digest.isEmpty() ? "none" : digest.substring(0, Math.min(12, digest.length()));
+    }
+
     boolean routable() {
         return loaded && flagPresent;
     }

@@ -14,8 +14,14 @@ public interface RoutingEvents {
 
     void cacheLookup(boolean hit);
 
-    /** A flag state was applied, from {@code origin} (server, backup, bootstrap, file). */
-    void flagsApplied(String origin);
+    /**
+     * A flag state was applied, from {@code origin} (server, backup, bootstrap, file).
+     *
+     * @param revision the document's revision
+     * @param routingTable a short digest of the routing flag's definition ({@code none} without it): replicas with the
+     *     same routing table route every tenant alike
+     */
+    void flagsApplied(String origin, String revision, String routingTable);
 
     /** A flag document was refused as invalid; the last good state stays. */
     void flagsRejected(String reason);

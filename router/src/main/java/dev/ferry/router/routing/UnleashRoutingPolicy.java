@@ -184,17 +184,24 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 s.flagPresent(),
                 s.origin(),
                 s.revision(),
+                s.loaded() ? s.routingTable() : null,
                 s.loaded() ? s.appliedAt() : null,
                 age);
     }
 
-    /** The flag state as {@code /routing/tenants/{id}} shows it. */
+    /**
+     * The flag state as {@code /routing/tenants/{id}} shows it.
+     *
+     * @param routingTable a short digest of the routing flag's definition: replicas showing the same one route every
+     *     tenant alike (also the {@code routing_table} tag of {@code ferry_flags_state})
+     */
     public record Status(
             String flag,
             boolean loaded,
             boolean flagPresent,
             String origin,
             String revision,
+            String routingTable,
             Instant appliedAt,
             Double ageSeconds) {}
 
@@ -239,7 +246,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         if (present) {
             recheckActiveTenants(previous, next);
         }
-        events.flagsApplied(origin);
+        events.flagsApplied(origin, revision, next.routingTable());
         if (!present) {
             LOG.error(
                     "Flag state from {} (revision {}) has no flag '{}': every request gets 503 routing_unknown"

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,32 @@ class UnleashRoutingPolicyTest {
                         policy.decide(new TenantId("globex")).backend())
                 .isEqualTo(Backend.NEW));
         assertThat(policy.decide(new TenantId("acme")).backend()).isEqualTo(Backend.NEW);
+    }
+
+    @Test
+    void exportsTheRevisionAndRoutingTableInForceAndReplacesThemWhenTheRoutingFlagChanges() {
+        startRoutable(tenantsOnNew("acme"));
+        UnleashRoutingPolicy.Status first = policy.status();
+        assertThat(first.routingTable()).hasSize(12).isHexadecimal();
+        assertThat(stateInfo()).containsExactly(first.revision() + "/" + first.routingTable());
+
+        write(tenantsOnNew("acme", "globex"));
+
+        await().atMost(ONE_POLL).until(() -> !policy.status().revision().equals(first.revision()));
+        UnleashRoutingPolicy.Status second = policy.status();
+        assertThat(second.routingTable()).isNotEqualTo(first.routingTable());
+        assertThat(stateInfo())
+                .as("one series, the state in force")
+                .containsExactly(second.revision() + "/" + second.routingTable());
+    }
+
+    /** The {@code ferry.flags.state} series as revision/routing_table. */
+    private List<String> stateInfo() {
+        return registry.find(RouterMeters.FLAGS_STATE).gauges().stream()
+                .filter(g -> g.value() == 1.0)
+                .map(g -> g.getId().getTag(RouterMeters.TAG_REVISION) + "/"
+                        + g.getId().getTag(RouterMeters.TAG_ROUTING_TABLE))
+                .toList();
     }
 
     @Test
