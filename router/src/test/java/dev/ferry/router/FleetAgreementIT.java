@@ -91,6 +91,10 @@ class FleetAgreementIT {
                     JSON.readTree(router.admin("/routing/tenants/acme").body()).path("flagState");
             assertThat(state.path("routingTable").asText()).isEqualTo(table);
             assertThat(state.path("revision").asText()).isEqualTo(revision);
+            JsonNode replica = JSON.readTree(router.admin("/routing/state").body());
+            assertThat(replica.path("ready").asBoolean()).isTrue();
+            assertThat(replica.path("flagState").path("routingTable").asText()).isEqualTo(table);
+            assertThat(replica.path("flagState").path("revision").asText()).isEqualTo(revision);
             tables.add(table);
         }
         return tables;

@@ -48,7 +48,7 @@ import picocli.CommandLine.ScopeType;
         footer = {
             "",
             "Environment: FLAGS_ADMIN_UNLEASH_URL, FLAGS_ADMIN_TOKEN, FLAGS_ADMIN_FILE, FLAGS_ADMIN_FLAG,"
-                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY, FLAGS_ADMIN_CONSOLE_TOKEN (not FERRY_*: the router refuses"
+                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY, FLAGS_ADMIN_CONSOLE_TOKEN, FLAGS_ADMIN_ROUTERS (not FERRY_*: the router refuses"
                     + " unknown FERRY_ variables).",
             "Examples:",
             "  flags-admin --file ferry-demo/flags.json plan move acme --to new",
@@ -146,6 +146,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         addChanges(cli, root, false);
         cli.addSubcommand("history", new HistoryCommand(root));
         cli.addSubcommand("serve", new ServeCommand(root));
+        cli.addSubcommand("fleet", new FleetCommand(root));
         CommandLine plan = new CommandLine(new PlanCommand());
         addChanges(plan, root, true);
         cli.addSubcommand("plan", plan);
@@ -166,7 +167,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         spec.commandLine()
                 .getErr()
                 .println("flags-admin: name a command (status, show, move, wave, pin, remove, history,"
-                        + " plan, serve); --help lists them");
+                        + " plan, serve, fleet); --help lists them");
         return ExitCode.BAD_INPUT;
     }
 

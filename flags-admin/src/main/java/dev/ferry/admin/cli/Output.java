@@ -3,6 +3,7 @@ package dev.ferry.admin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Migration;
@@ -95,6 +96,55 @@ final class Output {
                     + (rule.stamp().at() == null ? "" : " at " + rule.stamp().at())
                     + (rule.stamp().reason() == null ? "" : ": " + rule.stamp().reason()));
         }
+        return String.join("; ", parts);
+    }
+
+    // ---------------------------------------------------------------- fleet
+
+    void fleet(FleetCheck.Verdict verdict) {
+        if (json) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("agrees", verdict.agrees());
+            body.put("routingTables", verdict.tables());
+            body.put("replicas", verdict.replicas());
+            print(JSON.valueToTree(body));
+            return;
+        }
+        Table table = new Table("ROUTER", "READY", "ROUTING TABLE", "REVISION", "FROM", "AGE");
+        for (FleetCheck.Replica r : verdict.replicas()) {
+            if (!r.reachable()) {
+                table.row(r.router(), "-", "-", "-", "-", r.error());
+                continue;
+            }
+            table.row(
+                    r.router(),
+                    r.ready() ? "yes" : "NO: " + r.notReadyBecause(),
+                    r.routingTable(),
+                    r.revision() == null ? "-" : r.revision(),
+                    r.origin() == null ? "-" : r.origin(),
+                    r.ageSeconds() == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", r.ageSeconds()));
+        }
+        table.print(out, "");
+        out.println();
+        int n = verdict.replicas().size();
+        if (verdict.agrees()) {
+            out.println("The fleet agrees: all " + n + " replicas route by routing table "
+                    + verdict.tables().keySet().iterator().next() + ".");
+        } else if (!verdict.unreachable().isEmpty()) {
+            out.println("Cannot tell: " + verdict.unreachable().size() + " of " + n + " replicas did not answer.");
+        } else if (verdict.tables().size() > 1) {
+            out.println("The fleet DISAGREES: " + verdict.tables().size() + " routing tables across " + n
+                    + " replicas (" + describe(verdict.tables()) + "). A tenant may be routed differently by different"
+                    + " replicas; see docs/troubleshooting.md (FerryReplicasDisagree).");
+        } else {
+            out.println("One routing table, but not every replica is ready (see READY).");
+        }
+        flush();
+    }
+
+    private static String describe(Map<String, List<java.net.URI>> tables) {
+        List<String> parts = new ArrayList<>();
+        tables.forEach((table, routers) -> parts.add(table + " on " + routers.size() + ": " + routers));
         return String.join("; ", parts);
     }
 

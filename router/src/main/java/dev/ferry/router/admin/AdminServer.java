@@ -61,7 +61,8 @@ public final class AdminServer {
                         .get("/health/ready", (req, res) -> ready(res))
                         .get("/metrics", (req, res) -> res.header(HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_TEXT)
                                 .sendString(Mono.fromCallable(registry::scrape), StandardCharsets.UTF_8))
-                        .get("/routing/tenants/{id}", this::tenant))
+                        .get("/routing/tenants/{id}", this::tenant)
+                        .get("/routing/state", (req, res) -> state(res)))
                 .bindNow();
     }
 
@@ -71,6 +72,16 @@ public final class AdminServer {
             return json(res, HttpResponseStatus.OK, Map.of("status", "ready"));
         }
         return json(res, HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not_ready", "reason", notReady));
+    }
+
+    /** The flag state this replica routes by, for comparing replicas ({@code flags-admin fleet}). Always 200. */
+    private Publisher<Void> state(HttpServerResponse res) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        String notReady = readiness.whyNotReady();
+        body.put("ready", notReady == null);
+        body.put("notReadyBecause", notReady);
+        body.put("flagState", flagState(routing.status()));
+        return json(res, HttpResponseStatus.OK, body);
     }
 
     private Publisher<Void> tenant(HttpServerRequest req, HttpServerResponse res) {
