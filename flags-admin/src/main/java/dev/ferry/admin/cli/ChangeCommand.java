@@ -6,6 +6,8 @@ import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.TenantMover;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,6 +35,22 @@ abstract class ChangeCommand implements Callable<Integer> {
                     + " the plan on the current state and exit with 1")
     String expectRevision;
 
+    @Option(
+            names = "--wait-for-fleet",
+            paramLabel = "URL",
+            split = ",",
+            description = "router replicas' admin URLs: before writing, check they agree (else write nothing and exit"
+                    + " 1); after writing, wait until every one routes by the new state, and say when (exit 4 if not"
+                    + " within --fleet-timeout)")
+    List<String> fleet = new ArrayList<>();
+
+    @Option(
+            names = "--fleet-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description = "how long --wait-for-fleet waits for every replica (default: ${DEFAULT-VALUE})")
+    int fleetTimeoutSeconds;
+
     private final FlagsAdmin root;
     private final boolean dryRun;
 
@@ -56,6 +74,10 @@ abstract class ChangeCommand implements Callable<Integer> {
             throw new BadInputException("--expect-revision is empty (expected: the revision a plan or status shows,"
                     + " e.g. 'event 180' or sha256:3f2a9c81d0e4)");
         }
+        FleetWait wait = fleet.isEmpty() || dryRun ? null : FleetWait.of(fleet, fleetTimeoutSeconds, spec);
+        if (wait != null && !wait.agreesBefore()) {
+            return ExitCode.REFUSED; // nothing written: the fleet must agree before a change it is to confirm
+        }
         Plan plan;
         try {
             plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator, expected());
@@ -64,6 +86,12 @@ abstract class ChangeCommand implements Callable<Integer> {
             return ExitCode.REFUSED;
         }
         root.output(spec).plan(plan, dryRun);
-        return plan.refused() ? ExitCode.REFUSED : ExitCode.OK;
+        if (plan.refused()) {
+            return ExitCode.REFUSED;
+        }
+        if (wait != null && plan.writes()) {
+            return wait.untilEveryReplicaSwitched() ? ExitCode.OK : ExitCode.FLEET_BEHIND;
+        }
+        return ExitCode.OK;
     }
 }

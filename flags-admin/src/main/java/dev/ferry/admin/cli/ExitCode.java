@@ -11,6 +11,9 @@ public final class ExitCode {
     /** The store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refused the request. */
     public static final int UNAVAILABLE = 3;
 
+    /** The change is written, but not every replica given to --wait-for-fleet confirmed it within the timeout. */
+    public static final int FLEET_BEHIND = 4;
+
     /** A bug in flags-admin: the stack trace is printed (EX_SOFTWARE). */
     public static final int BUG = 70;
 

@@ -42,7 +42,8 @@ import picocli.CommandLine.ScopeType;
             "1:refused by the one-way guard, or the flag kept changing under the change",
             "2:bad input: a malformed tenant id, an unknown rule, a missing flag or file, wrong options",
             "3:the store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refusing the"
-                    + " request, a flags file that cannot be read or written",
+                    + " request, a flags file that cannot be read or written; fleet: a replica did not answer",
+            "4:written, but not every replica given to --wait-for-fleet routed by it within --fleet-timeout",
             "70:a bug in flags-admin (the stack trace is printed)"
         },
         footer = {

@@ -46,7 +46,7 @@ final class FleetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<URI> urls = urls();
+        List<URI> urls = parse(routers);
         if (timeoutSeconds < 1 || timeoutSeconds > 60) {
             throw new BadInputException("--timeout: " + timeoutSeconds + " (expected: 1 to 60 seconds)");
         }
@@ -58,7 +58,18 @@ final class FleetCommand implements Callable<Integer> {
         return verdict.agrees() ? ExitCode.OK : ExitCode.REFUSED;
     }
 
-    private List<URI> urls() {
+    /** One line on a fleet that does not agree: the routing tables and who holds them, or who did not answer. */
+    static String summary(FleetCheck.Verdict verdict) {
+        List<String> parts = new ArrayList<>();
+        verdict.tables().forEach((table, at) -> parts.add(table + " on " + at));
+        verdict.unreachable().forEach(r -> parts.add(r.router() + " did not answer"));
+        verdict.replicas().stream()
+                .filter(r -> r.reachable() && !r.ready())
+                .forEach(r -> parts.add(r.router() + " is not ready"));
+        return String.join("; ", parts);
+    }
+
+    static List<URI> parse(List<String> routers) {
         List<URI> urls = new ArrayList<>();
         for (String raw : routers == null ? List.<String>of() : routers) {
             String trimmed = raw.trim();

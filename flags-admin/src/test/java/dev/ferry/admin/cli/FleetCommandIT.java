@@ -23,6 +23,7 @@ class FleetCommandIT {
     @TempDir
     static Path dir;
 
+    static Path current;
     static RouterReplica first;
     static RouterReplica second;
     static RouterReplica behind;
@@ -34,7 +35,7 @@ class FleetCommandIT {
             demo = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(demo).contains("\"values\": [\"globex\"]");
-        Path current = Files.writeString(
+        current = Files.writeString(
                 dir.resolve("current.json"),
                 demo.replace("\"values\": [\"globex\"]", "\"values\": [\"globex\", \"acme\"]"));
         Path older = Files.writeString(dir.resolve("older.json"), demo);
@@ -108,5 +109,82 @@ class FleetCommandIT {
         Cli.Result bad = Cli.run("fleet", "--router", "ftp://10.0.0.7:9901");
         assertThat(bad.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(bad.err()).contains("--router: 'ftp://10.0.0.7:9901' is not an http(s) URL");
+    }
+
+    @Test
+    void waitsUntilEveryReplicaRoutesByAChangeAndSaysWhen() throws Exception {
+        String before = agreedTable(first, second);
+
+        Cli.Result move = Cli.run(
+                "--file",
+                current.toString(),
+                "move",
+                "initech",
+                "--to",
+                "new",
+                "--reason",
+                "fleet test",
+                "--wait-for-fleet",
+                first.adminUrl() + "," + second.adminUrl());
+
+        assertThat(move.exitCode()).as(move.out() + move.err()).isEqualTo(ExitCode.OK);
+        String after = agreedTable(first, second);
+        assertThat(after).isNotEqualTo(before);
+        assertThat(move.err())
+                .containsPattern("Every replica \\(2\\) routes by routing table " + after + ", \\d+ ms after the write"
+                        + " \\(before: " + before + "\\)\\.");
+    }
+
+    @Test
+    void writesNothingWhenTheReplicasToWaitForDisagreeBeforeTheChange() throws Exception {
+        String document = Files.readString(current);
+
+        Cli.Result move = Cli.run(
+                "--file",
+                current.toString(),
+                "move",
+                "umbrella",
+                "--to",
+                "new",
+                "--wait-for-fleet",
+                first.adminUrl() + "," + behind.adminUrl());
+
+        assertThat(move.exitCode()).isEqualTo(ExitCode.REFUSED);
+        assertThat(move.err()).contains("NOT WRITTEN: the 2 replicas given to --wait-for-fleet do not agree");
+        assertThat(Files.readString(current)).isEqualTo(document);
+    }
+
+    @Test
+    void exitsFourWhenAReplicaDoesNotRouteByTheChangeWithinTheTimeout() throws Exception {
+        Path own = Files.writeString(dir.resolve("own.json"), Files.readString(current));
+        Path copy = Files.writeString(dir.resolve("copy.json"), Files.readString(current));
+        try (RouterReplica writer = RouterReplica.start(dir.resolve("writer"), own);
+                RouterReplica stuck = RouterReplica.start(dir.resolve("stuck"), copy)) {
+            Cli.Result move = Cli.run(
+                    "--file",
+                    own.toString(),
+                    "move",
+                    "hooli",
+                    "--to",
+                    "new",
+                    "--wait-for-fleet",
+                    writer.adminUrl() + "," + stuck.adminUrl(),
+                    "--fleet-timeout",
+                    "2");
+
+            assertThat(move.exitCode()).isEqualTo(ExitCode.FLEET_BEHIND);
+            assertThat(move.err()).contains("WRITTEN, but not every replica routes by it after 2 s");
+            assertThat(Files.readString(own)).contains("hooli");
+        }
+    }
+
+    private static String agreedTable(RouterReplica... replicas) throws Exception {
+        String[] urls = java.util.Arrays.stream(replicas)
+                .map(r -> r.adminUrl().toString())
+                .toArray(String[]::new);
+        Cli.Result fleet = Cli.run("--json", "fleet", "--router", String.join(",", urls));
+        JsonNode verdict = JSON.readTree(fleet.out());
+        assertThat(verdict.path("agrees").asBoolean()).as(fleet.out()).isTrue();
+        return verdict.path("routingTables").fieldNames().next();
     }
 }
