@@ -128,7 +128,8 @@ final class Output {
         out.println();
         int n = verdict.replicas().size();
         if (verdict.agrees()) {
-            out.println("The fleet agrees: all " + n + " replicas route by routing table "
+            out.println("The fleet agrees: " + (n == 1 ? "its one replica routes" : "all " + n + " replicas route")
+                    + " by routing table "
                     + verdict.tables().keySet().iterator().next() + ".");
         } else if (!verdict.unreachable().isEmpty()) {
             out.println("Cannot tell: " + verdict.unreachable().size() + " of " + n + " replicas did not answer.");
