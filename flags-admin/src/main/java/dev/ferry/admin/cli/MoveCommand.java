@@ -1,10 +1,8 @@
 package dev.ferry.admin.cli;
 
 import dev.ferry.admin.tenants.Backend;
-import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.Times;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,14 +36,11 @@ final class MoveCommand extends ChangeCommand {
 
     @Override
     Change change() {
-        Set<String> ids = tenants.read();
-        if (to == Backend.LEGACY) {
-            if (rule != null || startsAt != null) {
-                throw new BadInputException("--to legacy with --rule or --starts-at (expected: neither; tenants go"
-                        + " back through the moved-back rule, at once)");
-            }
-            return new Change.MoveBack(ids);
-        }
-        return new Change.MoveToNew(ids, rule == null ? "pilot" : rule, Times.parse(startsAt, "--starts-at"));
+        return Change.move(
+                tenants.read(),
+                to,
+                rule,
+                Times.parse(startsAt, "--starts-at"),
+                new Change.MoveFields("--rule", "--starts-at"));
     }
 }

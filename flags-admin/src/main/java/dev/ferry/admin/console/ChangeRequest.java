@@ -2,7 +2,6 @@ package dev.ferry.admin.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.admin.tenants.Backend;
-import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.TenantIds;
@@ -90,21 +89,13 @@ record ChangeRequest(Change change, Operator operator, String revision) {
 
     private static Change change(String kind, JsonNode body) {
         return switch (kind) {
-            case "move" -> {
-                Set<String> tenants = tenants(body, "tenants", true);
-                Backend to = Backend.of(required(body, "to", "new or legacy"));
-                String rule = text(body, "rule");
-                String startsAt = text(body, "startsAt");
-                if (to == Backend.LEGACY) {
-                    if (rule != null || startsAt != null) {
-                        throw new BadInputException("'to': 'legacy' with 'rule' or 'startsAt' (expected: neither;"
-                                + " tenants go back through the moved-back rule, at once)");
-                    }
-                    yield new Change.MoveBack(tenants);
-                }
-                yield new Change.MoveToNew(
-                        tenants, rule == null || rule.isBlank() ? "pilot" : rule.strip(), time(startsAt));
-            }
+            case "move" ->
+                Change.move(
+                        tenants(body, "tenants", true),
+                        Backend.of(required(body, "to", "new or legacy")),
+                        text(body, "rule"),
+                        time(text(body, "startsAt")),
+                        new Change.MoveFields("'rule'", "'startsAt'"));
             case "wave" ->
                 new Change.Wave(
                         required(body, "name", "the wave's name, e.g. wave-1"),

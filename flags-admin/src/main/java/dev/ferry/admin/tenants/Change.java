@@ -23,6 +23,37 @@ public sealed interface Change {
      */
     Migration apply(Migration migration, Instant now);
 
+    /** The list rule a move to new goes to when the operator names none. */
+    String DEFAULT_RULE = "pilot";
+
+    /**
+     * A move as an operator asks for it, whichever front end: the one place that decides its defaults and what may be
+     * combined. To new: the rule named, or {@link #DEFAULT_RULE} when none is; a blank name is a mistake (an empty
+     * variable in a script), not a request for the default. To legacy: neither a rule nor a start time, because
+     * tenants go back through the moved-back rule, at once.
+     *
+     * @param rule the rule named, or null
+     * @param startsAt the start named, or null
+     * @param fields how the front end spells the rule and the start ({@code --rule}, {@code 'rule'}), for messages
+     */
+    static Change move(Set<String> tenants, Backend to, String rule, Instant startsAt, MoveFields fields) {
+        if (to == Backend.LEGACY) {
+            if (rule != null || startsAt != null) {
+                throw new BadInputException("to legacy with " + fields.rule() + " or " + fields.startsAt()
+                        + " (expected: neither; tenants go back through the moved-back rule, at once)");
+            }
+            return new MoveBack(tenants);
+        }
+        if (rule != null && rule.isBlank()) {
+            throw new BadInputException(fields.rule() + " is blank (expected: a rule name such as " + DEFAULT_RULE
+                    + ", or none for " + DEFAULT_RULE + ")");
+        }
+        return new MoveToNew(tenants, rule == null ? DEFAULT_RULE : rule.strip(), startsAt);
+    }
+
+    /** How a front end names a move's options in its messages. */
+    record MoveFields(String rule, String startsAt) {}
+
     /**
      * Adds tenants to a list rule to new, created after the pins if missing (with {@code startsAt}, a scheduled
      * start). Tenants in the moved-back rule leave it: moving them to new again is a move forward.

@@ -312,4 +312,16 @@ class FlagsAdminTest {
         assertThat(bothSplits.err()).contains("both --router-metrics and --prometheus");
         assertThat(badUrl.err()).contains("--router-metrics '127.0.0.1:9901' is not an http(s) URL");
     }
+
+    @Test
+    void refusesABlankRuleOrARuleForAMoveBackAsTheConsoleDoes() {
+        Cli.Result blank = Cli.run("--file", file, "move", "acme", "--to", "new", "--rule", " ");
+        Cli.Result back = Cli.run(
+                "--file", file, "move", "acme", "--to", "legacy", "--rule", "pilot", "--break-glass", "--reason", "r");
+
+        assertThat(blank.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(blank.err()).contains("--rule is blank (expected: a rule name such as pilot, or none for pilot)");
+        assertThat(back.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(back.err()).contains("to legacy with --rule or --starts-at (expected: neither");
+    }
 }

@@ -308,6 +308,17 @@ abstract class ConsoleApiContract {
                         "'tomorrow' is not a time"),
                 new Case(
                         "/api/plan",
+                        "{\"change\":\"move\",\"tenants\":[\"acme\"],\"to\":\"new\",\"rule\":\" \",\"by\":\"j\"}",
+                        400,
+                        "'rule' is blank (expected: a rule name such as pilot, or none for pilot)"),
+                new Case(
+                        "/api/plan",
+                        "{\"change\":\"move\",\"tenants\":[\"acme\"],\"to\":\"legacy\",\"rule\":\"pilot\","
+                                + "\"by\":\"j\"}",
+                        400,
+                        "to legacy with 'rule' or 'startsAt' (expected: neither"),
+                new Case(
+                        "/api/plan",
                         "{\"change\":\"wave\",\"name\":\"wave-1\",\"percent\":4294967306,\"by\":\"j\"}",
                         400,
                         "field 'percent' is 4294967306 (expected: a whole number, 0 to 100)"),
