@@ -118,6 +118,16 @@ public final class AdminServer {
         if (decision == null) {
             body.put("message", explanation.unknownBecause());
         }
+        UnleashRoutingPolicy.Pending pending = explanation.pending();
+        if (pending != null) {
+            Map<String, Object> next = new LinkedHashMap<>();
+            next.put("backend", pending.backend().tag());
+            next.put("at", pending.at().toString());
+            next.put("rule", pending.rule());
+            body.put("pending", next);
+        } else {
+            body.put("pending", null);
+        }
         body.put("flagState", flagState(explanation.flagState()));
         return json(res, decision == null ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
     }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.getunleash.engine.UnleashEngine;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One applied flag state, immutable, swapped as a whole when the SDK applies a new one. Decisions are cached per
@@ -15,6 +16,8 @@ import java.time.Instant;
  * @param engine the Unleash engine holding exactly this state: decisions and state can never disagree
  * @param flagPresent whether the state holds the routing flag at all
  * @param appliedAt when Ferry applied it
+ * @param switchTimes the {@code currentTime} instants the routing flag's rules compare with, in order: when a scheduled
+ *     move happens
  */
 record FlagState(
         boolean loaded,
@@ -24,12 +27,13 @@ record FlagState(
         boolean flagPresent,
         Instant appliedAt,
         Cache<String, RoutingDecision> decisions,
-        UnleashEngine engine) {
+        UnleashEngine engine,
+        List<Instant> switchTimes) {
 
     static FlagState notLoaded() {
         Cache<String, RoutingDecision> none =
                 Caffeine.newBuilder().maximumSize(0).build();
-        return new FlagState(false, "none", "", "", false, Instant.EPOCH, none, null);
+        return new FlagState(false, "none", "", "", false, Instant.EPOCH, none, null, List.of());
     }
 
     static FlagState applied(
@@ -39,18 +43,19 @@ record FlagState(
             boolean flagPresent,
             Instant at,
             int cacheMaxTenants,
-            UnleashEngine engine) {
+            UnleashEngine engine,
+            List<Instant> switchTimes) {
         Cache<String, RoutingDecision> cache = Caffeine.newBuilder()
                 .maximumSize(cacheMaxTenants)
                 // Evictions run on the thread that caused them: no hand-off to a pool on the request path.
                 .executor(Runnable::run)
                 .build();
-        return new FlagState(true, origin, revision, digest, flagPresent, at, cache, engine);
+        return new FlagState(true, origin, revision, digest, flagPresent, at, cache, engine, List.copyOf(switchTimes));
     }
 
     /** The same state with an empty decision cache, after a scheduled switch time passed. */
     FlagState withFreshCache(int cacheMaxTenants) {
-        return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants, engine);
+        return applied(origin, revision, digest, flagPresent, appliedAt, cacheMaxTenants, engine, switchTimes);
     }
 
     /** The first 12 hex digits of {@link #digest}: the routing table's name in metrics and the admin API. */

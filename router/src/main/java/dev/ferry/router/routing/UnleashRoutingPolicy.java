@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -103,14 +104,41 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     public Explanation explain(TenantId tenant) {
         FlagState s = state.get();
         if (!s.routable()) {
-            return new Explanation(null, unroutable(s), status());
+            return new Explanation(null, unroutable(s), status(), null);
         }
         RoutingDecision cached = s.decisions().getIfPresent(tenant.value());
-        return new Explanation(cached != null ? cached : evaluate(s, tenant), null, status());
+        RoutingDecision decision = cached != null ? cached : evaluate(s, tenant);
+        return new Explanation(decision, null, status(), pending(s, tenant, decision));
     }
 
-    /** The answer to "where does this tenant go?", or why nobody can say. */
-    public record Explanation(RoutingDecision decision, String unknownBecause, Status flagState) {}
+    /**
+     * The answer to "where does this tenant go?", or why nobody can say.
+     *
+     * @param pending a scheduled move of the tenant still to come, or null
+     */
+    public record Explanation(RoutingDecision decision, String unknownBecause, Status flagState, Pending pending) {}
+
+    /** A scheduled move still to come: from {@code at} on, the tenant goes to {@code backend} by {@code rule}. */
+    public record Pending(Backend backend, Instant at, String rule) {}
+
+    /**
+     * The first scheduled switch time of this state after which the tenant goes elsewhere: to new, or back to legacy
+     * deliberately (a flip-back the guard would refuse is no move).
+     */
+    private Pending pending(FlagState s, TenantId tenant, RoutingDecision now) {
+        Instant current = clock.instant();
+        for (Instant at : s.switchTimes()) {
+            if (!at.isAfter(current)) {
+                continue;
+            }
+            RoutingDecision then = evaluate(s.engine(), config.flagName(), tenant, at.plusMillis(1));
+            if (then.backend() != now.backend()
+                    && (then.backend() == Backend.NEW || then.reason() == Reason.MOVED_BACK)) {
+                return new Pending(then.backend(), at, then.rule());
+            }
+        }
+        return null;
+    }
 
     /**
      * One evaluation of the routing flag by the Unleash engine of this very state (which rule matched, if any), then
@@ -236,8 +264,15 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             return;
         }
         String revision = ClientFeatures.revision(json);
-        FlagState next =
-                FlagState.applied(origin, revision, digest, present, clock.instant(), config.cacheMaxTenants(), engine);
+        FlagState next = FlagState.applied(
+                origin,
+                revision,
+                digest,
+                present,
+                clock.instant(),
+                config.cacheMaxTenants(),
+                engine,
+                List.copyOf(TimeBoundaries.instants(json, config.flagName())));
         if (current.routable()) {
             guard.advance(current.engine(), current.revision());
         }

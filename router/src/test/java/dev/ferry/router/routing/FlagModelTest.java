@@ -167,6 +167,22 @@ class FlagModelTest {
                 .containsExactly(Backend.NEW, Reason.FLIP_BACK_REFUSED);
     }
 
+    @Test
+    void showsAScheduledMoveAsPendingWithItsTimeUntilItHappens() {
+        java.time.Instant at = java.time.Instant.now()
+                .plus(java.time.Duration.ofHours(1))
+                .truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        start(flag().list("pilot", "globex").percentFrom("cutover", 100, at).document());
+
+        UnleashRoutingPolicy.Explanation acme = policy.explain(new TenantId("acme"));
+        UnleashRoutingPolicy.Explanation globex = policy.explain(new TenantId("globex"));
+
+        assertThat(acme.decision().backend()).as("until the switch time").isEqualTo(Backend.LEGACY);
+        assertThat(acme.pending()).isEqualTo(new UnleashRoutingPolicy.Pending(Backend.NEW, at, "cutover"));
+        assertThat(globex.decision().backend()).isEqualTo(Backend.NEW);
+        assertThat(globex.pending()).as("already on new: nothing pending").isNull();
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.CsvSource(
             delimiter = '|',
