@@ -37,6 +37,7 @@ public final class RouterMeters implements RoutingEvents {
     public static final String FLAGS_AGE = "ferry.flags.age";
     public static final String FLAGS_LOADED = "ferry.flags.loaded";
     public static final String FLAGS_APPLIED = "ferry.flags.applied";
+    public static final String FLAGS_NEXT_SWITCH = "ferry.flags.next.switch";
     /** An info metric: 1, tagged with the revision and routing table in force; one series per replica at a time. */
     public static final String FLAGS_STATE = "ferry.flags.state";
 
@@ -288,6 +289,11 @@ public final class RouterMeters implements RoutingEvents {
                 Tags.empty(),
                 () -> routing.routable() ? 1 : 0);
         gauge(CACHE_SIZE, "Routing decisions in the cache", Tags.empty(), routing::cachedDecisions);
+        Gauge.builder(FLAGS_NEXT_SWITCH, routing::nextSwitchEpochSeconds)
+                .description("When the next scheduled switch of the routing flag happens (Unix time); NaN when none is"
+                        + " to come")
+                .baseUnit("seconds")
+                .register(registry);
         gauge(HELD_TENANTS, "Tenants Ferry holds on new against the flag", Tags.empty(), routing::heldTenants);
     }
 

@@ -70,6 +70,17 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 : Duration.between(last, clock.instant()).toMillis() / 1000.0;
     }
 
+    /** When the next scheduled switch of the routing flag happens, in Unix seconds; NaN when none is to come. */
+    public double nextSwitchEpochSeconds() {
+        Instant now = clock.instant();
+        for (Instant at : state.get().switchTimes()) {
+            if (at.isAfter(now)) {
+                return at.toEpochMilli() / 1000.0;
+            }
+        }
+        return Double.NaN;
+    }
+
     /** Routing decisions in the cache. */
     public long cachedDecisions() {
         return state.get().decisions().estimatedSize();

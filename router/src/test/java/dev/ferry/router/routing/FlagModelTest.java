@@ -181,6 +181,7 @@ class FlagModelTest {
         assertThat(acme.pending()).isEqualTo(new UnleashRoutingPolicy.Pending(Backend.NEW, at, "cutover"));
         assertThat(globex.decision().backend()).isEqualTo(Backend.NEW);
         assertThat(globex.pending()).as("already on new: nothing pending").isNull();
+        assertThat(registry.get(RouterMeters.FLAGS_NEXT_SWITCH).gauge().value()).isEqualTo(at.toEpochMilli() / 1000.0);
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
