@@ -89,7 +89,12 @@ public final class FleetCheck {
                         state + " answered " + response.statusCode()
                                 + " (expected: 200 from a Ferry router's admin port)");
             }
-            JsonNode body = JSON.readTree(response.body());
+            JsonNode body;
+            try {
+                body = JSON.readTree(response.body());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return failed(router, state + " did not answer JSON (expected: a Ferry router's admin port)");
+            }
             JsonNode flags = body.path("flagState");
             if (!body.has("ready") || !flags.isObject()) {
                 return failed(router, state + " is not a Ferry router's answer (expected: ready and flagState)");

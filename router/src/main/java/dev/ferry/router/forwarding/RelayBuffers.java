@@ -12,11 +12,14 @@ import io.netty.buffer.PooledByteBufAllocator;
  * sets {@code -Dio.netty.allocator.type} chooses for themselves.
  */
 public final class RelayBuffers {
+    /** Chosen once: every connection Ferry opens or accepts asks for it. */
+    private static final ByteBufAllocator ALLOCATOR = System.getProperty("io.netty.allocator.type") == null
+            ? PooledByteBufAllocator.DEFAULT
+            : ByteBufAllocator.DEFAULT;
+
     private RelayBuffers() {}
 
     public static ByteBufAllocator allocator() {
-        return System.getProperty("io.netty.allocator.type") == null
-                ? PooledByteBufAllocator.DEFAULT
-                : ByteBufAllocator.DEFAULT;
+        return ALLOCATOR;
     }
 }
