@@ -46,7 +46,7 @@ final class FleetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<URI> urls = parse(routers);
+        List<URI> urls = parse(routers, "--router");
         if (timeoutSeconds < 1 || timeoutSeconds > 60) {
             throw new BadInputException("--timeout: " + timeoutSeconds + " (expected: 1 to 60 seconds)");
         }
@@ -69,7 +69,12 @@ final class FleetCommand implements Callable<Integer> {
         return String.join("; ", parts);
     }
 
-    static List<URI> parse(List<String> routers) {
+    /**
+     * Replicas' admin URLs as an operator gave them.
+     *
+     * @param option the option they came with, for messages
+     */
+    static List<URI> parse(List<String> routers, String option) {
         List<URI> urls = new ArrayList<>();
         for (String raw : routers == null ? List.<String>of() : routers) {
             String trimmed = raw.trim();
@@ -80,18 +85,20 @@ final class FleetCommand implements Callable<Integer> {
             try {
                 url = URI.create(trimmed);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException("--router: '" + trimmed + "' is not a URL (expected: http://HOST:PORT)");
+                throw new BadInputException(option + ": '" + trimmed + "' is not a URL (expected: http://HOST:PORT)");
             }
             if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())
                     || url.getHost() == null) {
-                throw new BadInputException("--router: '" + trimmed
+                throw new BadInputException(option + ": '" + trimmed
                         + "' is not an http(s) URL (expected: http://HOST:PORT, a replica's" + " admin port)");
             }
             urls.add(url);
         }
         if (urls.isEmpty()) {
             throw new BadInputException(
-                    "name the replicas with --router URL (one per replica, or FLAGS_ADMIN_ROUTERS=URL,URL)");
+                    "--router".equals(option)
+                            ? "name the replicas with --router URL (one per replica, or FLAGS_ADMIN_ROUTERS=URL,URL)"
+                            : option + " names no replica (expected: their admin URLs, e.g. http://10.0.0.7:9901)");
         }
         return urls;
     }

@@ -32,7 +32,7 @@ final class FleetWait {
             throw new BadInputException("--fleet-timeout: " + timeoutSeconds + " (expected: 1 to 3600 seconds)");
         }
         return new FleetWait(
-                FleetCommand.parse(urls),
+                FleetCommand.parse(urls, "--wait-for-fleet"),
                 Duration.ofSeconds(timeoutSeconds),
                 spec.commandLine().getErr());
     }

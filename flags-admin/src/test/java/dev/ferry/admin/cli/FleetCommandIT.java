@@ -109,6 +109,11 @@ class FleetCommandIT {
         Cli.Result bad = Cli.run("fleet", "--router", "ftp://10.0.0.7:9901");
         assertThat(bad.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(bad.err()).contains("--router: 'ftp://10.0.0.7:9901' is not an http(s) URL");
+
+        Cli.Result badWait = Cli.run(
+                "--file", current.toString(), "move", "acme", "--to", "new", "--wait-for-fleet", "10.0.0.7:9901");
+        assertThat(badWait.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(badWait.err()).contains("--wait-for-fleet: '10.0.0.7:9901' is not a URL (expected: http://HOST:PORT)");
     }
 
     @Test
