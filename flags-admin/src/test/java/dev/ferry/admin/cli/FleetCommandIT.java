@@ -113,7 +113,8 @@ class FleetCommandIT {
         Cli.Result badWait = Cli.run(
                 "--file", current.toString(), "move", "acme", "--to", "new", "--wait-for-fleet", "10.0.0.7:9901");
         assertThat(badWait.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(badWait.err()).contains("--wait-for-fleet: '10.0.0.7:9901' is not a URL (expected: http://HOST:PORT)");
+        assertThat(badWait.err())
+                .contains("--wait-for-fleet: '10.0.0.7:9901' is not a URL (expected: http://HOST:PORT)");
     }
 
     @Test
