@@ -108,14 +108,13 @@ public final class Pipeline {
     }
 
     /**
-     * An admitted exchange failed: counted against the backend at once when it is the backend's fault, logged
+     * An admitted exchange failed: its breaker permit settled at once (counted against the backend when it is the
+     * backend's fault, by the one table in ProxyFailure, else released), logged
      * (rate-limited), and named for the client. The transport answers with it, or closes the connection when the
      * response has started.
      */
     public Refusal failed(Admitted admitted, Throwable error) {
-        if (ProxyFailure.isBackendsFault(error)) {
-            admitted.permit().backendFailed(error);
-        }
+        admitted.permit().failed(error); // against the backend when it is its fault, else released
         return refusal(admitted.head(), admitted.tenant(), admitted.backend(), error);
     }
 
