@@ -4,6 +4,7 @@ import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
+import dev.ferry.router.cutover.Cutover;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.ProxyHeaders;
@@ -44,6 +45,7 @@ public final class Router implements AutoCloseable {
     private final RouterConfig config;
     private final PrometheusMeterRegistry registry;
     private final UnleashRoutingPolicy routing;
+    private final Cutover cutover;
     private final TenantResolvers tenants;
     private final BackendClients clients;
     private final Readiness readiness;
@@ -67,12 +69,13 @@ public final class Router implements AutoCloseable {
                 config.tenant().maxLength(),
                 config.tenant().lowercase());
         this.tenants = new TenantResolvers(config.tenant(), rules);
-        this.routing = new UnleashRoutingPolicy(config.flags(), meters, clock);
+        this.routing = new UnleashRoutingPolicy(config.flags(), config.cutover().windowFlag(), meters, clock);
+        this.cutover = new Cutover(config.cutover(), routing, meters, clock);
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts());
         BackendBreakers breakers = new BackendBreakers(config.breaker());
         ProxyHeaders headers = new ProxyHeaders(config.forwarding());
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
-        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
+        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, breakers, meters);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
@@ -82,6 +85,7 @@ public final class Router implements AutoCloseable {
         this.readiness = new Readiness(routing);
         // Every meter is registered by RouterMeters; the parts only expose what is measured.
         meters.bindRouting(routing);
+        meters.bindCutover(cutover, routing::windowOpen);
         meters.bindBreakers(breakers.all());
         for (Backend backend : Backend.values()) {
             meters.bindPool(
@@ -109,7 +113,7 @@ public final class Router implements AutoCloseable {
             server = server.doOnChannelInit((observer, channel, address) -> fastPath.install(channel.pipeline()));
         }
         this.proxy = server.bindNow();
-        this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules).start();
+        this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover).start();
     }
 
     /** Builds every part and binds both ports. */
@@ -216,6 +220,7 @@ public final class Router implements AutoCloseable {
         connections.close().awaitUninterruptibly();
         proxy.disposeNow(Duration.ofSeconds(1));
         admin.disposeNow(Duration.ofSeconds(2));
+        cutover.close();
         clients.close();
         routing.close();
         tenants.close();

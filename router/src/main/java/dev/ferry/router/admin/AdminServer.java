@@ -3,6 +3,8 @@ package dev.ferry.router.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.router.config.AdminConfig;
+import dev.ferry.router.config.CutoverConfig;
+import dev.ferry.router.cutover.Cutover;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.pipeline.ErrorResponses;
@@ -37,18 +39,21 @@ public final class AdminServer {
     private final PrometheusMeterRegistry registry;
     private final UnleashRoutingPolicy routing;
     private final TenantIdRules rules;
+    private final Cutover cutover;
 
     public AdminServer(
             AdminConfig config,
             Readiness readiness,
             PrometheusMeterRegistry registry,
             UnleashRoutingPolicy routing,
-            TenantIdRules rules) {
+            TenantIdRules rules,
+            Cutover cutover) {
         this.config = config;
         this.readiness = readiness;
         this.registry = registry;
         this.routing = routing;
         this.rules = rules;
+        this.cutover = cutover;
     }
 
     public DisposableServer start() {
@@ -81,6 +86,7 @@ public final class AdminServer {
         body.put("ready", notReady == null);
         body.put("notReadyBecause", notReady);
         body.put("flagState", flagState(routing.status()));
+        body.put("cutover", cutoverState());
         return json(res, HttpResponseStatus.OK, body);
     }
 
@@ -124,12 +130,40 @@ public final class AdminServer {
             next.put("backend", pending.backend().tag());
             next.put("at", pending.at().toString());
             next.put("rule", pending.rule());
+            CutoverConfig c = cutover.config();
+            next.put("heldFrom", pending.at().minus(c.clockSkew()).toString());
+            next.put(
+                    "opensAt",
+                    pending.at().plus(c.clockSkew()).plus(c.legacyDeadline()).toString());
+            next.put("check", c.checkUrl().isPresent());
             body.put("pending", next);
         } else {
             body.put("pending", null);
         }
         body.put("flagState", flagState(explanation.flagState()));
         return json(res, decision == null ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+    }
+
+    /**
+     * The bounds this replica holds by and what it is doing: flags-admin reads them to schedule a move far enough
+     * ahead ({@code lease + 3 x clockSkew + propagation}) and to tell whether the fleet agrees on them.
+     */
+    private Map<String, Object> cutoverState() {
+        CutoverConfig c = cutover.config();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("leaseMode", c.leaseMode().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("leaseSeconds", c.lease().toMillis() / 1000.0);
+        out.put("windowLeaseSeconds", c.windowLease().toMillis() / 1000.0);
+        out.put("clockSkewSeconds", c.clockSkew().toMillis() / 1000.0);
+        out.put("legacyDeadlineSeconds", c.legacyDeadline().toMillis() / 1000.0);
+        out.put("holdTimeoutSeconds", c.holdTimeout().toMillis() / 1000.0);
+        out.put("check", c.checkUrl().isPresent());
+        out.put("windowOpen", routing.windowOpen());
+        out.put("strict", cutover.strict());
+        out.put("stale", cutover.stale());
+        out.put("held", cutover.held());
+        out.put("now", java.time.Instant.now().toString());
+        return out;
     }
 
     private static Map<String, Object> flagState(UnleashRoutingPolicy.Status s) {

@@ -150,6 +150,47 @@ public enum ConfigKey {
             "forwarding.fast-path",
             "true",
             "Relay plain HTTP/1.1 requests to plain-HTTP backends on Netty directly (about half the CPU per request); `false` sends every request through Reactor Netty's client, as HTTP/2, WebSockets and HTTPS backends always go."),
+    CUTOVER_CLOCK_SKEW(
+            "cutover.clock-skew",
+            "250ms",
+            "Bound on how far any replica's clock (and flags-admin's) may be off. Around a scheduled move's time T a moving tenant's requests are held on every replica from T - skew to T + skew + legacy deadline, so the fleet switches at one instant even with clocks that are off. Keep clocks synchronised (NTP, chrony) well within it."),
+    CUTOVER_LEGACY_DEADLINE(
+            "cutover.legacy-deadline",
+            "1s",
+            "How long a moving tenant's request admitted to legacy just before T may take; past it the client gets 504 `cutover_deadline`. New opens for the tenant only after it: nothing reaches new while a request admitted to legacy may still be in flight."),
+    CUTOVER_LEASE(
+            "cutover.lease",
+            "3s",
+            "Freshness lease: a flag state last confirmed by its source longer ago than this is stale. A stale replica cannot know whether a tenant it would send to legacy has moved meanwhile: while strict (see `cutover.lease-mode`) it holds legacy-bound requests, then answers 503 `routing_stale`. Longer than the poll interval."),
+    CUTOVER_LEASE_MODE(
+            "cutover.lease-mode",
+            "window",
+            "When a stale replica is strict: `window` (while the migration window is open, and always once its flag state is older than `cutover.window-lease`), `always`, or `never` (route from memory, as before any move: risks a split tenant if Unleash is cut off during a move)."),
+    CUTOVER_WINDOW_FLAG(
+            "cutover.window-flag",
+            "ferry-migration-window",
+            "Unleash flag that opens the migration window while enabled (`flags-admin window open`)."),
+    CUTOVER_WINDOW_LEASE(
+            "cutover.window-lease",
+            "5m",
+            "With `cutover.lease-mode: window`: a replica that has not heard from its flag source for this long is strict even if the window looked closed, because the window may have opened meanwhile. flags-admin schedules no move earlier than this after the window opened."),
+    CUTOVER_HOLD_TIMEOUT(
+            "cutover.hold-timeout",
+            "5s",
+            "Longest a request is held (around a move, or on a stale replica); past it 503 `cutover_hold_timeout` or `routing_stale`, with Retry-After. Longer than 2 × clock-skew + legacy-deadline."),
+    CUTOVER_MAX_HELD("cutover.max-held", "10000", "Requests held at once, at most; more get 503 `hold_limit`."),
+    CUTOVER_MAX_HELD_PER_TENANT(
+            "cutover.max-held-per-tenant",
+            "1000",
+            "Requests of one tenant held at once, at most; more get 503 `hold_limit`."),
+    CUTOVER_CHECK_URL(
+            "cutover.check-url",
+            "",
+            "Pre-activation check, optional: an http(s) URL (`{tenant}` is replaced by the tenant id) polled after the hold around T and before the tenant's requests go to new; new opens once it answers 2xx (such as \"replication for this tenant has caught up\")."),
+    CUTOVER_CHECK_INTERVAL(
+            "cutover.check-interval",
+            "200ms",
+            "How often the pre-activation check is polled while it answers otherwise."),
     SHUTDOWN_DRAIN_DELAY(
             "shutdown.drain-delay",
             "0s",

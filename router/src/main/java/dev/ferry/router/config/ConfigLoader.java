@@ -378,10 +378,55 @@ public final class ConfigLoader {
                 bool(ConfigKey.FORWARD_FAST_PATH)));
         ShutdownConfig shutdown = record(() ->
                 new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
+        CutoverConfig cutover = record(() -> new CutoverConfig(
+                duration(ConfigKey.CUTOVER_CLOCK_SKEW),
+                duration(ConfigKey.CUTOVER_LEGACY_DEADLINE),
+                duration(ConfigKey.CUTOVER_LEASE),
+                choice(ConfigKey.CUTOVER_LEASE_MODE, CutoverConfig.LeaseMode.class),
+                text(ConfigKey.CUTOVER_WINDOW_FLAG),
+                duration(ConfigKey.CUTOVER_WINDOW_LEASE),
+                duration(ConfigKey.CUTOVER_HOLD_TIMEOUT),
+                integer(ConfigKey.CUTOVER_MAX_HELD),
+                integer(ConfigKey.CUTOVER_MAX_HELD_PER_TENANT),
+                checkUrl(),
+                duration(ConfigKey.CUTOVER_CHECK_INTERVAL)));
+        if (cutover != null && flags != null) {
+            flags.unleash().ifPresent(server -> {
+                if (cutover.lease().compareTo(server.refreshInterval()) <= 0) {
+                    problems.add("cutover.lease: " + Durations.format(cutover.lease())
+                            + " (expected: longer than flags.unleash.refresh-interval, "
+                            + Durations.format(server.refreshInterval())
+                            + ", or every replica is stale between two polls)");
+                }
+            });
+        }
         if (!problems.isEmpty()) {
             return null;
         }
-        return new RouterConfig(listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, shutdown);
+        return new RouterConfig(
+                listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, cutover, shutdown);
+    }
+
+    /** The check URL with a stand-in tenant must be a plain http(s) URL; {@code {tenant}} may be anywhere in it. */
+    private Optional<String> checkUrl() {
+        String raw = text(ConfigKey.CUTOVER_CHECK_URL);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(raw.replace("{tenant}", "t"));
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return Optional.of(raw);
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        fail(
+                ConfigKey.CUTOVER_CHECK_URL,
+                "an http:// or https:// URL, {tenant} standing for the tenant id, such as"
+                        + " http://10.0.0.7:8080/replication/{tenant}/caught-up");
+        return Optional.empty();
     }
 
     private String header(ConfigKey key) {

@@ -13,6 +13,7 @@ public record RouterConfig(
         TenantConfig tenant,
         FlagsConfig flags,
         ForwardingConfig forwarding,
+        CutoverConfig cutover,
         ShutdownConfig shutdown) {
     public RouterConfig {
         requireNonNull(listen, "listen");
@@ -24,6 +25,7 @@ public record RouterConfig(
         requireNonNull(tenant, "tenant");
         requireNonNull(flags, "flags");
         requireNonNull(forwarding, "forwarding");
+        requireNonNull(cutover, "cutover");
         requireNonNull(shutdown, "shutdown");
     }
 }

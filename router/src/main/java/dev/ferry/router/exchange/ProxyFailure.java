@@ -21,6 +21,20 @@ public enum ProxyFailure {
     TENANT_TOKEN_INVALID(HttpResponseStatus.UNAUTHORIZED, "tenant_token_invalid", false),
     /** No flag state has been loaded yet (or it lacks the routing flag): fail closed, never guess legacy. */
     ROUTING_UNKNOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "routing_unknown", false),
+    /**
+     * The replica's flag state is older than its lease (its flag source unreachable) while strict: a legacy-bound
+     * request was held and the state did not come back in time. Never guessed, never sent to the other backend.
+     */
+    ROUTING_STALE(HttpResponseStatus.SERVICE_UNAVAILABLE, "routing_stale", false),
+    /** The tenant is moving and new did not open within the hold timeout (the pre-activation check did not pass). */
+    CUTOVER_HOLD_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "cutover_hold_timeout", false),
+    /** Too many requests held at once, overall or of one tenant ({@code cutover.max-held*}). */
+    HOLD_LIMIT(HttpResponseStatus.SERVICE_UNAVAILABLE, "hold_limit", false),
+    /**
+     * A moving tenant's request to the backend it leaves ran past the legacy deadline: cut, so that new can open with
+     * nothing of the tenant in flight on the old side.
+     */
+    CUTOVER_DEADLINE(HttpResponseStatus.GATEWAY_TIMEOUT, "cutover_deadline", false),
     BREAKER_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "breaker_open", false),
     POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted", false),
     BACKEND_CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY, "backend_connect_failed", true),

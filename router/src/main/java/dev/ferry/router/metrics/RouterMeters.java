@@ -1,5 +1,8 @@
 package dev.ferry.router.metrics;
 
+import dev.ferry.router.cutover.Cutover;
+import dev.ferry.router.cutover.CutoverEvents;
+import dev.ferry.router.cutover.Hold;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
@@ -29,7 +32,7 @@ import java.util.function.Supplier;
  * ({@code /routing/tenants/{id}} and logs answer per-tenant questions). Meters on the request path are created once
  * and kept in arrays indexed by their tags, so recording a request is array look-ups and a timer update.
  */
-public final class RouterMeters implements RoutingEvents {
+public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String REQUESTS = "ferry.requests";
     public static final String DECISIONS = "ferry.routing.decisions";
     public static final String CACHE_LOOKUPS = "ferry.routing.cache.lookups";
@@ -50,6 +53,13 @@ public final class RouterMeters implements RoutingEvents {
     public static final String READY = "ferry.ready";
     public static final String TRANSPORT_EXCHANGES = "ferry.transport.exchanges";
     public static final String BYTES = "ferry.bytes";
+    public static final String CUTOVER_HELD = "ferry.cutover.held";
+    public static final String CUTOVER_HOLD = "ferry.cutover.hold";
+    public static final String CUTOVER_HOLDS_REFUSED = "ferry.cutover.holds.refused";
+    public static final String CUTOVER_CHECKS = "ferry.cutover.checks";
+    public static final String CUTOVER_STALE = "ferry.cutover.stale";
+    public static final String CUTOVER_WINDOW_OPEN = "ferry.cutover.window.open";
+    public static final String TAG_CAUSE = "cause";
 
     public static final String TAG_BACKEND = "backend";
     public static final String TAG_METHOD = "method";
@@ -88,6 +98,12 @@ public final class RouterMeters implements RoutingEvents {
     private final Counter fetchErrors;
     private final MultiGauge flagState;
     private final Counter flipBacksRefused;
+    /** Hold times by cause and result. */
+    private final Timer[][] holds = new Timer[Hold.Cause.values().length][Hold.Result.values().length];
+
+    private final Counter[] holdsRefused = new Counter[Hold.Cause.values().length];
+    private final Counter checksPassed;
+    private final Counter checksNotPassed;
 
     public RouterMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -134,6 +150,26 @@ public final class RouterMeters implements RoutingEvents {
                 FLIP_BACKS_REFUSED,
                 "Tenants the flag tried to send back to legacy without the deliberate marker; Ferry kept them on new",
                 Tags.empty());
+        for (Hold.Cause cause : Hold.Cause.values()) {
+            for (Hold.Result result : Hold.Result.values()) {
+                holds[cause.ordinal()][result.ordinal()] = Timer.builder(CUTOVER_HOLD)
+                        .description("Requests held by the cutover step, by why (move: the tenant moves now; stale:"
+                                + " the flag state is older than the lease) and how the hold ended")
+                        .tags(TAG_CAUSE, cause.tag(), TAG_OUTCOME, result.tag())
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(10))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry);
+            }
+            holdsRefused[cause.ordinal()] = counter(
+                    CUTOVER_HOLDS_REFUSED,
+                    "Requests refused with 503 hold_limit because too many were held already",
+                    Tags.of(TAG_CAUSE, cause.tag()));
+        }
+        this.checksPassed =
+                counter(CUTOVER_CHECKS, "Answers of the pre-activation check", Tags.of(TAG_RESULT, "passed"));
+        this.checksNotPassed =
+                counter(CUTOVER_CHECKS, "Answers of the pre-activation check", Tags.of(TAG_RESULT, "not_passed"));
         // The series an SRE divides by each other must exist from the first scrape, before any traffic.
         for (Backend backend : Backend.values()) {
             for (String method : List.of("GET", "POST")) {
@@ -295,6 +331,37 @@ public final class RouterMeters implements RoutingEvents {
                 .baseUnit("seconds")
                 .register(registry);
         gauge(HELD_TENANTS, "Tenants Ferry holds on new against the flag", Tags.empty(), routing::heldTenants);
+    }
+
+    @Override
+    public void holdEnded(Hold.Cause cause, Hold.Result result, long nanos) {
+        holds[cause.ordinal()][result.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void holdRefused(Hold.Cause cause) {
+        holdsRefused[cause.ordinal()].increment();
+    }
+
+    @Override
+    public void checkAnswered(boolean passed) {
+        (passed ? checksPassed : checksNotPassed).increment();
+    }
+
+    /** The cutover step's state: requests held now, whether this replica is stale, whether the window is open. */
+    public void bindCutover(Cutover cutover, BooleanSupplier windowOpen) {
+        gauge(CUTOVER_HELD, "Requests held now by the cutover step", Tags.empty(), cutover::held);
+        gauge(
+                CUTOVER_STALE,
+                "1 while this replica's flag state is older than its lease and it is strict: legacy-bound requests"
+                        + " are held, then refused with 503 routing_stale",
+                Tags.empty(),
+                () -> cutover.stale() ? 1 : 0);
+        gauge(
+                CUTOVER_WINDOW_OPEN,
+                "1 while the migration window is open (its flag enabled in the state in force)",
+                Tags.empty(),
+                () -> windowOpen.getAsBoolean() ? 1 : 0);
     }
 
     /** 1 for the state each backend's circuit breaker is in, 0 for the others. */

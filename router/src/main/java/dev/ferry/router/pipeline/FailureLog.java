@@ -47,6 +47,19 @@ final class FailureLog {
             return;
         }
         long held = suppressed[i].getAndSet(0);
+        if (failure == ProxyFailure.INTERNAL) {
+            // a bug in Ferry: the client is told to see the log, so the log must show where
+            LOG.error(
+                    "{} tenant={} backend={} {} {}{}",
+                    failure.kind(),
+                    tenant,
+                    backend == null ? "none" : backend.tag(),
+                    method,
+                    uri,
+                    held == 0 ? "" : " (+" + held + " more of this kind in the last second(s))",
+                    error);
+            return;
+        }
         LOG.warn(
                 "{} tenant={} backend={} {} {}: {}{}",
                 failure.kind(),

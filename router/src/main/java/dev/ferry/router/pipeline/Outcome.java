@@ -36,6 +36,11 @@ public record Outcome(
         return new Outcome(refused, failure.status().code(), failure, clientClosed, 0, 0, System.nanoTime());
     }
 
+    /** A held request whose client went away before it was sent anywhere. */
+    public static Outcome abandoned(Admission.Held held) {
+        return new Outcome(held, 0, null, true, 0, 0, System.nanoTime());
+    }
+
     public Transport transport() {
         return admission.head().transport();
     }

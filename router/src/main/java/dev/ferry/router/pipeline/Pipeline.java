@@ -1,6 +1,10 @@
 package dev.ferry.router.pipeline;
 
+import dev.ferry.router.config.Durations;
 import dev.ferry.router.config.TenantConfig.WhenMissing;
+import dev.ferry.router.cutover.Cutover;
+import dev.ferry.router.cutover.Cutover.Gate;
+import dev.ferry.router.cutover.Hold;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ClientAbortException;
 import dev.ferry.router.exchange.ProxyException;
@@ -8,6 +12,7 @@ import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.pipeline.Admission.Admitted;
+import dev.ferry.router.pipeline.Admission.Held;
 import dev.ferry.router.pipeline.Admission.Refused;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.resilience.BreakerCall;
@@ -24,7 +29,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The request path, once, in order. Read this first. Both transports call these steps and only do I/O around them:
  *
  * <pre>
- *   Admission a = pipeline.admit(head);        0. only paths  1. tenant  2. routing  3a. breaker permit
+ *   Admission a = pipeline.admit(head);        0. only paths  1. tenant  2. routing  2b. cutover  3a. breaker permit
+ *   a is Held      -> wait for a.hold(), then a = pipeline.resume(a)   (a moving tenant, a stale replica)
  *   a is Refused   -> answer a.refusal()                       (ErrorResponses)
  *   a is Admitted  -> forward to a.backend()                   (the transport: bytes, backpressure, pool)
  *                     pipeline.responded(a, status)            the backend's verdict, at its response head
@@ -38,6 +44,7 @@ public final class Pipeline {
     private final TenantResolvers tenants;
     private final WhenMissing whenMissing;
     private final UnleashRoutingPolicy routing;
+    private final Cutover cutover;
     private final BackendBreakers breakers;
     private final RouterMeters meters;
     private final FailureLog failureLog = new FailureLog();
@@ -50,11 +57,13 @@ public final class Pipeline {
             TenantResolvers tenants,
             WhenMissing whenMissing,
             UnleashRoutingPolicy routing,
+            Cutover cutover,
             BackendBreakers breakers,
             RouterMeters meters) {
         this.tenants = tenants;
         this.whenMissing = whenMissing;
         this.routing = routing;
+        this.cutover = cutover;
         this.breakers = breakers;
         this.meters = meters;
     }
@@ -70,12 +79,77 @@ public final class Pipeline {
             tenant = resolved.tenant();
             decision = decide(resolved); // 2. where
             checkUpgrade(head.headers());
-            BreakerCall permit = breakers.permit(decision.backend()); // 3a. may we send there now
-            return new Admitted(head, decision, resolved.uri(), permit);
+            return gate(head, decision, resolved.uri(), 0); // 2b, 3a
         } catch (RuntimeException e) {
             Backend backend = decision == null ? null : decision.backend();
             return new Refused(head, tenant, backend, refusal(head, tenant, backend, e));
         }
+    }
+
+    /**
+     * A held request's hold ended: refused when it timed out, else routed and gated again (its tenant's move is done
+     * now, or the flag state fresh again), and held again if it still may not go, within its hold timeout. Never
+     * throws; a request whose client went away is not resumed.
+     */
+    public Admission resume(Held held) {
+        RequestHead head = held.head();
+        TenantId tenant = held.tenant();
+        try {
+            Hold hold = held.hold();
+            if (hold.result() == Hold.Result.TIMED_OUT) {
+                throw holdTimedOut(hold);
+            }
+            RoutingDecision decision = routing.decide(tenant);
+            return gate(head, decision, held.uri(), hold.firstHeldNanos());
+        } catch (RuntimeException e) {
+            return new Refused(head, tenant, null, refusal(head, tenant, null, e));
+        }
+    }
+
+    /** 2b. may it go now (else held), 3a. may we send there now (the breaker). */
+    private Admission gate(RequestHead head, RoutingDecision decision, String uri, long heldSince) {
+        Gate gate = cutover.gate(decision);
+        if (gate != Gate.PASS) {
+            long first = heldSince == 0 ? System.nanoTime() : heldSince;
+            if (heldSince != 0 && !cutover.timeLeft(heldSince)) {
+                throw holdTimedOut(gate);
+            }
+            Hold hold = cutover.hold(decision, gate, first);
+            if (hold == null) {
+                throw new ProxyException(
+                        ProxyFailure.HOLD_LIMIT,
+                        "too many requests are held (cutover.max-held "
+                                + cutover.config().maxHeld()
+                                + ", cutover.max-held-per-tenant "
+                                + cutover.config().maxHeldPerTenant()
+                                + "); retry shortly");
+            }
+            return new Held(head, decision, uri, hold);
+        }
+        BreakerCall permit = breakers.permit(decision.backend());
+        return new Admitted(head, decision, uri, permit, cutover.deadlineNanos(decision));
+    }
+
+    private ProxyException holdTimedOut(Hold hold) {
+        return holdTimedOut(hold.cause() == Hold.Cause.MOVE ? Gate.MOVE : Gate.STALE);
+    }
+
+    private ProxyException holdTimedOut(Gate gate) {
+        String timeout = Durations.format(cutover.config().holdTimeout());
+        if (gate == Gate.STALE) {
+            return new ProxyException(
+                    ProxyFailure.ROUTING_STALE,
+                    "this replica's flag state is older than its lease (cutover.lease "
+                            + Durations.format(cutover.config().lease()) + ") and did not come back within " + timeout
+                            + "; Ferry does not guess where a moving tenant lives. Retry shortly");
+        }
+        return new ProxyException(
+                ProxyFailure.CUTOVER_HOLD_TIMEOUT,
+                "the tenant is moving to another backend and it did not open within " + timeout
+                        + (cutover.config().checkUrl().isPresent()
+                                ? " (the pre-activation check cutover.check-url has not passed)"
+                                : "")
+                        + "; retry shortly");
     }
 
     private RoutingDecision decide(TenantResolution resolved) {
@@ -118,6 +192,11 @@ public final class Pipeline {
         return refusal(admitted.head(), admitted.tenant(), admitted.backend(), error);
     }
 
+    /** A held request failed before it was sent anywhere (its body was malformed): named for the client. */
+    public Refusal failed(Held held, Throwable error) {
+        return refusal(held.head(), held.tenant(), null, error);
+    }
+
     private Refusal refusal(RequestHead head, TenantId tenant, Backend backend, Throwable error) {
         ProxyFailure failure = ProxyFailure.of(error);
         String message = error.getMessage() == null ? failure.kind() : error.getMessage();
@@ -154,6 +233,8 @@ public final class Pipeline {
         inFlight.decrement();
         if (outcome.admission() instanceof Admitted admitted) {
             admitted.permit().release();
+        } else if (outcome.admission() instanceof Held held) {
+            held.hold().abandon(); // the client went away while held
         }
         meters.recordExchange(
                 outcome.transport(),

@@ -330,6 +330,20 @@ public final class ClientFeatures {
         }
     }
 
+    /** Whether the document has a flag of this name and it is enabled. */
+    public static boolean enabled(String json, String flagName) {
+        try {
+            for (JsonNode feature : JSON.readTree(json).path("features")) {
+                if (flagName.equals(feature.path("name").asText(null))) {
+                    return feature.path("enabled").asBoolean(false);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            // a document that reached this point was checked already
+        }
+        return false;
+    }
+
     /** {@code meta.revisionId} when the document has one (a server's), else a digest of its text. */
     public static String revision(String json) {
         try {

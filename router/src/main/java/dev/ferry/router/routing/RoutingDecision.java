@@ -12,15 +12,41 @@ import dev.ferry.router.tenant.TenantId;
  * @param backend where it goes
  * @param reason why, from a closed set (a metric tag)
  * @param rule the name of the flag rule that decided (a wave, "pinned", ...), or null; never a metric tag
+ * @param move the scheduled move that changes (or lately changed) this tenant's backend, or null; the cutover step
+ *     holds the tenant's requests around its time
  */
-public record RoutingDecision(TenantId tenant, Backend backend, Reason reason, String rule) {
+public record RoutingDecision(TenantId tenant, Backend backend, Reason reason, String rule, Move move) {
     public RoutingDecision {
         requireNonNull(backend, "backend");
         requireNonNull(reason, "reason");
     }
 
     public RoutingDecision(TenantId tenant, Backend backend, Reason reason) {
-        this(tenant, backend, reason, null);
+        this(tenant, backend, reason, null, null);
+    }
+
+    public RoutingDecision(TenantId tenant, Backend backend, Reason reason, String rule) {
+        this(tenant, backend, reason, rule, null);
+    }
+
+    /** The same decision, with the scheduled move near it. */
+    public RoutingDecision withMove(Move move) {
+        return new RoutingDecision(tenant, backend, reason, rule, move);
+    }
+
+    /**
+     * A scheduled move of one tenant: from {@code atMillis} (Unix milliseconds) on, it goes to {@code to}. Ahead of
+     * the decision while {@code to} differs from the decision's backend, done when they are the same.
+     */
+    public record Move(long atMillis, Backend to) {
+        public Move {
+            requireNonNull(to, "to");
+        }
+    }
+
+    /** Whether the decision was made before its move's time and that time has come: it must be made again. */
+    public boolean outdated(long nowMillis) {
+        return move != null && move.to() != backend && nowMillis > move.atMillis(); // DATE_AFTER: strictly after
     }
 
     /** Why a backend was chosen. The {@link #tag()} is the {@code reason} tag of {@code ferry.routing.decisions}. */

@@ -1,5 +1,6 @@
 package dev.ferry.router.routing;
 
+import dev.ferry.router.config.ConfigKey;
 import dev.ferry.router.config.FlagsConfig;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ProxyException;
@@ -43,18 +44,33 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     public static final String CONTEXT_FIELD = "tenantId";
     /** Parsed rule payloads; a flag has a handful, and documents are checked before they are applied. */
     private static final Map<String, RoutingRule> RULES = new ConcurrentHashMap<>();
+    /**
+     * How long after a scheduled move a decision still carries its time: the cutover step holds the tenant until new
+     * may open (and the pre-activation check passed); a replica started later than this takes the move as done.
+     */
+    static final Duration RECENT_SWITCH = Duration.ofHours(1);
 
     private final FlagsConfig config;
     private final RoutingEvents events;
     private final Clock clock;
     private final AtomicReference<FlagState> state = new AtomicReference<>(FlagState.notLoaded());
     private final AtomicReference<Instant> lastSync = new AtomicReference<>(Instant.EPOCH);
+    /** The flag that opens the migration window, and whether the last applied document had it enabled. */
+    private final String windowFlag;
+
+    private volatile boolean windowOpen;
     private final FlipBackGuard guard;
     private final TimeBoundaries boundaries;
     private final UnleashFeed feed;
 
     public UnleashRoutingPolicy(FlagsConfig config, RoutingEvents events, Clock clock) {
+        this(config, ConfigKey.CUTOVER_WINDOW_FLAG.defaultValue(), events, clock);
+    }
+
+    /** @param windowFlag the flag that opens the migration window while enabled ({@code cutover.window-flag}) */
+    public UnleashRoutingPolicy(FlagsConfig config, String windowFlag, RoutingEvents events, Clock clock) {
         this.config = config;
+        this.windowFlag = windowFlag;
         this.events = events;
         this.clock = clock;
         this.guard = new FlipBackGuard(config.flagName(), config.heldFile(), events, clock);
@@ -81,6 +97,19 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         return Double.NaN;
     }
 
+    /**
+     * When the flag state was last confirmed by its source (applied, or unchanged at a poll), in Unix milliseconds;
+     * 0 before the first time. The freshness lease is measured from it.
+     */
+    public long lastSyncMillis() {
+        return lastSync.get().toEpochMilli();
+    }
+
+    /** Whether the last applied document had the migration window's flag enabled. */
+    public boolean windowOpen() {
+        return windowOpen;
+    }
+
     /** Routing decisions in the cache. */
     public long cachedDecisions() {
         return state.get().decisions().estimatedSize();
@@ -102,6 +131,10 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             throw new ProxyException(ProxyFailure.ROUTING_UNKNOWN, unroutable(s));
         }
         RoutingDecision decision = s.decisions().getIfPresent(tenant.value());
+        if (decision != null && decision.move() != null && decision.outdated(clock.millis())) {
+            // its move's time came before the cache was emptied for it: decided again, never served stale
+            decision = null;
+        }
         events.cacheLookup(decision != null);
         if (decision == null) {
             decision = evaluate(s, tenant);
@@ -143,8 +176,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 continue;
             }
             RoutingDecision then = evaluate(s.engine(), config.flagName(), tenant, at.plusMillis(1));
-            if (then.backend() != now.backend()
-                    && (then.backend() == Backend.NEW || then.reason() == Reason.MOVED_BACK)) {
+            if (then.backend() != now.backend() && isMove(then)) {
                 return new Pending(then.backend(), at, then.rule());
             }
         }
@@ -156,7 +188,45 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
      * the flip-back guard. The decision is cached, so this runs once per tenant and flag state.
      */
     private RoutingDecision evaluate(FlagState s, TenantId tenant) {
-        return guard.check(evaluate(s.engine(), config.flagName(), tenant, clock.instant()));
+        Instant now = clock.instant();
+        RoutingDecision decision = guard.check(evaluate(s.engine(), config.flagName(), tenant, now));
+        if (s.switchTimes().isEmpty()) {
+            return decision;
+        }
+        RoutingDecision.Move move = switchNear(s, tenant, decision, now);
+        return move == null ? decision : decision.withMove(move);
+    }
+
+    /**
+     * The scheduled move of this tenant the cutover step must know about: the next switch time that changes its
+     * backend, or else the latest one that did, within the last {@link #RECENT_SWITCH}. Decisions are cached until
+     * the next switch time (the cache is emptied then), so this is paid once per tenant and state.
+     */
+    private RoutingDecision.Move switchNear(FlagState s, TenantId tenant, RoutingDecision now, Instant current) {
+        Pending next = pending(s, tenant, now);
+        if (next != null) {
+            return new RoutingDecision.Move(next.at().toEpochMilli(), next.backend());
+        }
+        List<Instant> times = s.switchTimes();
+        for (int i = times.size() - 1; i >= 0; i--) {
+            Instant at = times.get(i);
+            if (at.isAfter(current)) {
+                continue;
+            }
+            if (at.isBefore(current.minus(RECENT_SWITCH))) {
+                break;
+            }
+            RoutingDecision before = evaluate(s.engine(), config.flagName(), tenant, at.minusMillis(1));
+            if (before.backend() != now.backend() && isMove(now)) {
+                return new RoutingDecision.Move(at.toEpochMilli(), now.backend());
+            }
+        }
+        return null;
+    }
+
+    /** A change of backend that is a move: to new, or back to legacy deliberately (a refused flip-back is none). */
+    private static boolean isMove(RoutingDecision to) {
+        return to.backend() == Backend.NEW || to.reason() == Reason.MOVED_BACK;
     }
 
     /** The evaluation a cache miss pays, without the cache; for the benchmark. */
@@ -254,6 +324,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             return;
         }
         FlagState current = state.get();
+        windowOpen = ClientFeatures.enabled(json, windowFlag);
         String definition = ClientFeatures.flagDefinition(json, config.flagName());
         boolean present = definition != null;
         String digest = present ? ClientFeatures.digest(definition) : "";

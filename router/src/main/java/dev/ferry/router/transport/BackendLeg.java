@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
  * A fast exchange's way to the backend: the pooled connection it holds, and the request's parts on their way.
  *
  * <pre>
+ *   DETACHED --hold--> HELD --unhold--> DETACHED          (the cutover step holds the request)
  *   DETACHED --acquire--> ACQUIRING --attach--> SENDING --last part--> SENT
  *   any --detach / broken--> DETACHED
  * </pre>
@@ -20,6 +21,8 @@ import java.util.ArrayDeque;
  */
 final class BackendLeg {
     enum State {
+        /** Held by the cutover step: not sent anywhere yet; parts wait. */
+        HELD,
         /** Waiting for a pooled connection. */
         ACQUIRING,
         /** The head went out; body parts follow as the client sends them. */
@@ -44,6 +47,18 @@ final class BackendLeg {
     /** The connection held, or null. */
     BackendConnection connection() {
         return connection;
+    }
+
+    /** The request is held: parts the client sends wait here until it is admitted (or refused). */
+    void hold() {
+        state = State.HELD;
+    }
+
+    /** The hold ended in a refusal: nothing is sent. */
+    void unhold() {
+        if (state == State.HELD) {
+            state = State.DETACHED;
+        }
     }
 
     void acquire(BackendPool pool, Channel client, BackendPool.Acquirer acquirer) {
@@ -85,7 +100,7 @@ final class BackendLeg {
 
     /** A part of the request body: sent, or kept until a connection comes. Its last part arms the response timeout. */
     void send(HttpContent content) {
-        if (state == State.ACQUIRING) {
+        if (state == State.ACQUIRING || state == State.HELD) {
             pending().add(content);
         } else if (content instanceof LastHttpContent) {
             state = State.SENT;
@@ -134,7 +149,7 @@ final class BackendLeg {
             connection.release(reusable);
             connection = null;
         }
-        if (state != State.ACQUIRING) {
+        if (state != State.ACQUIRING && state != State.HELD) {
             state = State.DETACHED;
         }
     }

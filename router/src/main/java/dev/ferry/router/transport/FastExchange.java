@@ -8,6 +8,7 @@ import dev.ferry.router.forwarding.BackendPool;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.pipeline.Admission;
 import dev.ferry.router.pipeline.Admission.Admitted;
+import dev.ferry.router.pipeline.Admission.Held;
 import dev.ferry.router.pipeline.Admission.Refused;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
@@ -26,6 +27,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request on the fast path, from its first line to the end of its response and of its body. The pipeline admits
@@ -56,6 +59,9 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
 
     private boolean retried;
     private boolean backendKeepAlive = true;
+    /** The cut-off of a moving tenant's request to the backend it leaves, or null. */
+    private ScheduledFuture<?> deadline;
+
     private boolean ended;
 
     FastExchange(FastPath shared, FastConnection connection, ChannelHandlerContext ctx, HttpRequest request) {
@@ -79,20 +85,77 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     void start() {
         RequestHead head =
                 new RequestHead(Transport.FAST, request.method(), request.uri(), request.headers(), System.nanoTime());
-        admission = shared.pipeline.admit(head);
+        hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
+        proceed(shared.pipeline.admit(head));
+    }
+
+    /** Acts on an admission: waits while it is held, answers a refusal, or asks for a connection. */
+    private void proceed(Admission next) {
+        admission = next;
+        if (admission instanceof Held held) {
+            // Sent nowhere yet: body parts that come wait in the leg, and no more is read until the hold ends.
+            leg.hold();
+            held.hold().whenDone(ctx.executor(), this::released);
+            return;
+        }
         if (admission instanceof Refused refused) {
+            leg.unhold();
             respondWith(refused.refusal());
             return;
         }
         try {
-            uri = shared.backendUri(admission.backend(), ((Admitted) admission).uri());
-            hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
+            Admitted admitted = (Admitted) admission;
+            uri = shared.backendUri(admission.backend(), admitted.uri());
+            if (admitted.hasDeadline()) {
+                deadline = ctx.executor()
+                        .schedule(
+                                this::deadlinePassed,
+                                admitted.deadlineNanos() - System.nanoTime(),
+                                TimeUnit.NANOSECONDS);
+            }
             leg.acquire(pool(), ctx.channel(), this);
         } catch (RuntimeException e) {
             // A bug in Ferry: answered as internal_error, the permit settled and the exchange recorded all the same.
             leg.acquireFailed();
             if (!ended && !client.done()) {
                 respondWith(failed(e));
+            }
+        }
+    }
+
+    /** The hold ended (on this event loop): the pipeline says what now, unless the exchange ended meanwhile. */
+    private void released() {
+        if (ended || client.done() || !(admission instanceof Held held)) {
+            return; // the client went away, or was answered (a malformed body) while held
+        }
+        proceed(shared.pipeline.resume(held));
+    }
+
+    /**
+     * A moving tenant's request to the backend it leaves outlived its deadline: cut (its connection closed, never
+     * reused), so that nothing of the tenant is in flight there when new opens.
+     */
+    private void deadlinePassed() {
+        if (ended || client.done()) {
+            return;
+        }
+        retried = true; // never sent again
+        ProxyException error = new ProxyException(
+                ProxyFailure.CUTOVER_DEADLINE,
+                "the tenant moves to another backend and this request to the one it leaves did not end within"
+                        + " cutover.legacy-deadline");
+        BackendConnection open = leg.connection();
+        if (open != null) {
+            open.listen(null);
+            open.channel().close();
+            backendFailed(error);
+        } else {
+            leg.cancel(pool(), ctx.channel(), this);
+            Refusal answer = failed(error);
+            if (client.state() == ClientLeg.State.STREAMING) {
+                abort();
+            } else {
+                respondWith(answer);
             }
         }
     }
@@ -342,9 +405,13 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     }
 
     private Refusal failed(Throwable error) {
-        tally.refusal = admission instanceof Admitted admitted
-                ? shared.pipeline.failed(admitted, error)
-                : ((Refused) admission).refusal();
+        if (admission instanceof Admitted admitted) {
+            tally.refusal = shared.pipeline.failed(admitted, error);
+        } else if (admission instanceof Held held) {
+            tally.refusal = shared.pipeline.failed(held, error);
+        } else {
+            tally.refusal = ((Refused) admission).refusal();
+        }
         return tally.refusal;
     }
 
@@ -401,6 +468,9 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     }
 
     private void finish() {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
         shared.pipeline.finish(tally.outcome(admission));
     }
 }

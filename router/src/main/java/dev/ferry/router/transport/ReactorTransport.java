@@ -1,20 +1,27 @@
 package dev.ferry.router.transport;
 
 import dev.ferry.router.exchange.ClientAbortException;
+import dev.ferry.router.exchange.ProxyException;
+import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.pipeline.Admission;
 import dev.ferry.router.pipeline.Admission.Admitted;
+import dev.ferry.router.pipeline.Admission.Held;
 import dev.ferry.router.pipeline.Admission.Refused;
 import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Outcome;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -41,7 +48,13 @@ public final class ReactorTransport {
     public Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         RequestHead head = new RequestHead(
                 Transport.REACTOR, request.method(), request.uri(), request.requestHeaders(), System.nanoTime());
-        Admission admission = pipeline.admit(head);
+        return serve(pipeline.admit(head), request, response);
+    }
+
+    private Publisher<Void> serve(Admission admission, HttpServerRequest request, HttpServerResponse response) {
+        if (admission instanceof Held held) {
+            return held(held, request, response);
+        }
         if (admission instanceof Refused refused) {
             return Mono.from(answer(response, refused.refusal()))
                     .doFinally(signal -> pipeline.finish(Outcome.refused(refused, signal == SignalType.CANCEL)));
@@ -52,8 +65,39 @@ public final class ReactorTransport {
         Mono<Void> exchange = Mono.defer(() -> ProxyHeaders.isWebSocketUpgrade(request.requestHeaders())
                 ? webSockets.relay(admitted, clients.target(admitted.backend()), request, response)
                 : http(admitted, request, response, tally));
+        if (admitted.hasDeadline()) {
+            // A moving tenant's request to the backend it leaves: cut at its deadline, so that nothing of the tenant
+            // is in flight there when new opens.
+            long left = Math.max(0, admitted.deadlineNanos() - System.nanoTime());
+            exchange = exchange.timeout(
+                    Duration.ofNanos(left),
+                    Mono.error(() -> new ProxyException(
+                            ProxyFailure.CUTOVER_DEADLINE,
+                            "the tenant moves to another backend and this request to the one it leaves did not end"
+                                    + " within cutover.legacy-deadline")));
+        }
         return exchange.onErrorResume(error -> fail(admitted, response, tally, error))
                 .doFinally(signal -> pipeline.finish(outcome(admitted, tally, response, signal)));
+    }
+
+    /**
+     * A held request: its body is not read (nothing subscribes to it) until the hold ends; then the pipeline says what
+     * now. A client that goes away while held ends the exchange there.
+     */
+    private Publisher<Void> held(Held held, HttpServerRequest request, HttpServerResponse response) {
+        AtomicBoolean settled = new AtomicBoolean();
+        Executor[] loop = {Runnable::run};
+        request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
+        return Mono.fromFuture(held.hold().done(), true)
+                .publishOn(Schedulers.fromExecutor(loop[0])) // on with the request's event loop, not the holds' timer
+                .then(Mono.defer(() -> settled.compareAndSet(false, true)
+                        ? Mono.from(serve(pipeline.resume(held), request, response))
+                        : Mono.<Void>empty()))
+                .doOnCancel(() -> {
+                    if (settled.compareAndSet(false, true)) {
+                        pipeline.finish(Outcome.abandoned(held));
+                    }
+                });
     }
 
     private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, ExchangeTally tally) {

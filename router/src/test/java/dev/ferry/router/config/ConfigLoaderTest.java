@@ -308,6 +308,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void namesEveryCutoverValueItCannotRead() {
+        Map<String, String> base = base();
+        base.put("cutover.lease-mode", "sometimes");
+        base.put("cutover.check-url", "ftp://lag/{tenant}");
+        base.put("cutover.clock-skew", "soon");
+
+        assertThat(problems(base, Optional.empty(), Map.of()))
+                .containsExactly(
+                        "cutover.clock-skew: 'soon' (expected: a duration such as 250ms, 2s, 5m or 1h)",
+                        "cutover.lease-mode: 'sometimes' (expected: one of window, always, never)",
+                        "cutover.check-url: 'ftp://lag/{tenant}' (expected: an http:// or https:// URL, {tenant}"
+                                + " standing for the tenant id, such as"
+                                + " http://10.0.0.7:8080/replication/{tenant}/caught-up)");
+    }
+
+    @Test
+    void refusesAHoldTimeoutShorterThanTheHoldAroundAMove() {
+        Map<String, String> base = base();
+        base.put("cutover.hold-timeout", "1s");
+
+        assertThat(problems(base, Optional.empty(), Map.of()))
+                .containsExactly("cutover.hold-timeout: 1s (expected: longer than 2 x cutover.clock-skew +"
+                        + " cutover.legacy-deadline, 1500ms, the least a moving tenant's requests are held)");
+    }
+
+    @Test
+    void refusesALeaseNoLongerThanThePollInterval() {
+        Map<String, String> base = base();
+        base.put("flags.source", "unleash");
+        base.put("flags.unleash.url", "http://127.0.0.1:4242/api");
+        base.put("flags.unleash.token", TOKEN);
+        base.put("flags.unleash.refresh-interval", "5s");
+
+        assertThat(problems(base, Optional.empty(), Map.of()))
+                .containsExactly("cutover.lease: 3s (expected: longer than flags.unleash.refresh-interval, 5s, or"
+                        + " every replica is stale between two polls)");
+    }
+
+    @Test
     void refusesTheJwtSourceWithoutASecretOrAJwks() {
         Map<String, String> base = base();
         base.put("tenant.sources", "jwt");

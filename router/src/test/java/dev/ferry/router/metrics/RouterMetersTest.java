@@ -205,7 +205,8 @@ class RouterMetersTest {
                                 "moved_back",
                                 "flip_back_refused",
                                 "no_tenant_default"),
-                "result", Set.of("hit", "miss"),
+                "result", Set.of("hit", "miss", "passed", "not_passed"),
+                "cause", Set.of("move", "stale"),
                 "transport", Set.of("fast", "reactor"),
                 "direction", Set.of("received", "sent"));
         assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> {
@@ -218,7 +219,7 @@ class RouterMetersTest {
     }
 
     private static Set<String> outcomes() {
-        Set<String> out = new java.util.HashSet<>(Set.of("forwarded", "client_closed"));
+        Set<String> out = new java.util.HashSet<>(Set.of("forwarded", "client_closed", "released", "timed_out"));
         for (ProxyFailure failure : ProxyFailure.values()) {
             out.add(failure.kind());
         }

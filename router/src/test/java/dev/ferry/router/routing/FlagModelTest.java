@@ -129,7 +129,8 @@ class FlagModelTest {
         assertThat(decide("acme").backend()).isEqualTo(Backend.LEGACY);
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(decide("acme"))
-                .isEqualTo(decision("acme", Backend.NEW, Reason.WAVE, "night-wave")));
+                .isEqualTo(decision("acme", Backend.NEW, Reason.WAVE, "night-wave")
+                        .withMove(new RoutingDecision.Move(soon.toEpochMilli(), Backend.NEW))));
     }
 
     @Test

@@ -25,6 +25,7 @@ import com.nimbusds.jwt.PlainJWT;
 import dev.ferry.router.config.TenantConfig.JwtConfig;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
+import dev.ferry.router.testing.MutableClock;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.net.ServerSocket;

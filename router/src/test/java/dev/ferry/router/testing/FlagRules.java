@@ -15,10 +15,17 @@ public final class FlagRules {
 
     private final ArrayNode strategies = JSON.createArrayNode();
     private Boolean otherFlag;
+    private Boolean window;
 
     /** Adds an unrelated flag to the document, on or off: a change to it must not touch routing. */
     public FlagRules withOtherFlag(boolean enabled) {
         otherFlag = enabled;
+        return this;
+    }
+
+    /** Adds the migration window's flag ({@code ferry-migration-window}), open or closed. */
+    public FlagRules withWindow(boolean open) {
+        window = open;
         return this;
     }
 
@@ -39,6 +46,11 @@ public final class FlagRules {
     /** Tenants listed by name go to new (a pilot, a hand-picked wave). */
     public FlagRules list(String rule, String... tenants) {
         return strategy(100, rule, tenantsIn(tenants), payload("new", rule, false), null);
+    }
+
+    /** Tenants listed by name go to new from {@code from} on: a scheduled move. */
+    public FlagRules listFrom(String rule, Instant from, String... tenants) {
+        return strategy(100, rule, tenantsIn(tenants), payload("new", rule, false), from);
     }
 
     /** A percentage of all tenants goes to new, sticky on tenantId with a fixed groupId. */
@@ -131,6 +143,13 @@ public final class FlagRules {
                 .put("impressionData", false);
         feature.set("strategies", strategies.deepCopy());
         feature.putArray("variants");
+        if (window != null) {
+            ObjectNode flag = ((ArrayNode) root.get("features"))
+                    .addObject()
+                    .put("name", "ferry-migration-window")
+                    .put("enabled", window);
+            flag.putArray("strategies").addObject().put("name", "default");
+        }
         if (otherFlag != null) {
             ObjectNode other = ((ArrayNode) root.get("features"))
                     .addObject()

@@ -33,6 +33,11 @@ public final class RunningRouter implements AutoCloseable {
     }
 
     public static RunningRouter start(Map<String, String> config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** With a clock of its own: a replica whose clock is off. */
+    public static RunningRouter start(Map<String, String> config, Clock clock) {
         Map<String, String> all = new HashMap<>();
         all.put("listen.host", "127.0.0.1");
         all.put("listen.port", "0");
@@ -41,7 +46,7 @@ public final class RunningRouter implements AutoCloseable {
         all.putAll(config);
         try {
             return new RunningRouter(Router.start(
-                    ConfigLoader.load(all, Optional.empty(), Map.of()).config(), Clock.systemUTC()));
+                    ConfigLoader.load(all, Optional.empty(), Map.of()).config(), clock));
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -49,7 +54,11 @@ public final class RunningRouter implements AutoCloseable {
 
     /** Starts the router and waits until it is ready (a flag state is loaded). */
     public static RunningRouter startReady(Map<String, String> config) {
-        RunningRouter router = start(config);
+        return startReady(config, Clock.systemUTC());
+    }
+
+    public static RunningRouter startReady(Map<String, String> config, Clock clock) {
+        RunningRouter router = start(config, clock);
         org.awaitility.Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> router.router().readiness().ready());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.router.config.ConfigLoader;
 import dev.ferry.router.config.InvalidConfigException;
 import dev.ferry.router.config.RouterConfig;
+import dev.ferry.router.cutover.Cutover;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.BackendPool;
@@ -39,6 +40,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -78,6 +80,7 @@ final class FastPathFixture implements AutoCloseable {
     private final Map<Backend, List<BackendSide>> backends = new EnumMap<>(Backend.class);
     private final EmbeddedChannel client;
     private boolean connectsHeld;
+    private final Cutover cutover;
 
     FastPathFixture(RouterConfig config, UnleashRoutingPolicy routing) {
         RouterMeters meters = new RouterMeters(registry);
@@ -100,7 +103,8 @@ final class FastPathFixture implements AutoCloseable {
         };
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), connectors);
         BackendBreakers breakers = new BackendBreakers(config.breaker());
-        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, breakers, meters);
+        this.cutover = new Cutover(config.cutover(), routing, meters, Clock.systemUTC());
+        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, breakers, meters);
         this.fastPath = new FastPath(
                 pipeline,
                 clients,
@@ -296,6 +300,7 @@ final class FastPathFixture implements AutoCloseable {
                 sides.forEach(side -> side.channel.finishAndReleaseAll());
             }
             tenants.close();
+            cutover.close();
         }
     }
 
