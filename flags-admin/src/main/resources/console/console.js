@@ -294,6 +294,7 @@
       if (value("wave-group-id")) request.groupId = value("wave-group-id");
       if (value("change-starts-at")) request.startsAt = value("change-starts-at");
     }
+    if ((kind === "move" || kind === "wave") && $("change-immediate").checked) request.immediate = true;
     if (value("change-reason")) request.reason = value("change-reason");
     if ($("change-break-glass").checked) request.breakGlass = true;
     return request;
@@ -359,6 +360,10 @@
       body.append(tr);
     }
     $("plan-move-count").textContent = rows.length > 2000 ? rows.length + ", the first 2000 shown" : rows.length;
+    $("plan-switch").textContent = !rows.length ? "" : plan.switchesAt
+      ? "The fleet switches these tenants at one instant, " + plan.switchesAt + " (" + plan.lead + " after the change is written; confirming later moves it by as much)."
+      : "Immediate: each replica switches at its own next poll, and for that time both backends may take these tenants' requests.";
+    $("plan-switch").dataset.immediate = plan.switchesAt ? "false" : "true";
     show("plan-moves", rows.length > 0);
     $("plan-rules").replaceChildren(...plan.rules.map((r) => el("li", "rule " + r.rule + " " + r.change + ": " + r.description)));
     $("plan-notes").replaceChildren(...plan.notes.map((n) => el("li", "Note: " + n)));

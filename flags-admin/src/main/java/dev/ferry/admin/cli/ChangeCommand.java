@@ -2,10 +2,14 @@ package dev.ferry.admin.cli;
 
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
+import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.Plan;
+import dev.ferry.admin.tenants.Schedule;
 import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.TenantMover;
+import dev.ferry.admin.tenants.Times;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,7 +63,35 @@ abstract class ChangeCommand implements Callable<Integer> {
         this.dryRun = dryRun;
     }
 
+    /** A move outside the migration window: a replica cut off from the flag server meanwhile routes from memory. */
+    private void warnIfWindowClosed(TenantMover mover) {
+        if (!root.store().windowOpen(WINDOW_FLAG)) {
+            spec.commandLine()
+                    .getErr()
+                    .println("Note: the migration window (" + WINDOW_FLAG + ") is closed: a router replica cut off from"
+                            + " the flag server during this move routes from memory for up to cutover.window-lease"
+                            + " and may send these tenants to the old backend; 'flags-admin window open' first"
+                            + " (docs/cutover.md).");
+            spec.commandLine().getErr().flush();
+        }
+    }
+
+    /** The routers' cutover.window-flag by default. */
+    static final String WINDOW_FLAG = "ferry-migration-window";
+
+    /** How far ahead the fleet-safe time is: the replicas' bounds with --wait-for-fleet, else the defaults. */
+    private Lead lead = Lead.DEFAULT;
+
+    private Instant now;
+
     abstract Change change();
+
+    /** The schedule the operator asked for (a start, --immediate, or neither: the fleet-safe default). */
+    Schedule schedule(String startsAt, boolean immediate) {
+        return new Schedule(Times.parse(startsAt, "--starts-at"), immediate, lead, now);
+    }
+
+    static final Schedule.Fields SCHEDULE_FIELDS = new Schedule.Fields("--starts-at", "--immediate");
 
     private String expected() {
         return expectRevision == null ? null : expectRevision.strip();
@@ -67,17 +99,22 @@ abstract class ChangeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Change change = change();
-        Operator operator = new Operator(root.by, reason, breakGlass);
-        TenantMover mover = root.mover(spec);
         if (expectRevision != null && expectRevision.isBlank()) {
             throw new BadInputException("--expect-revision is empty (expected: the revision a plan or status shows,"
                     + " e.g. 'event 180' or sha256:3f2a9c81d0e4)");
+        }
+        if (fleet.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--fleet-timeout")) {
+            throw new BadInputException("--fleet-timeout without --wait-for-fleet (expected: both, or neither)");
         }
         FleetWait wait = fleet.isEmpty() || dryRun ? null : FleetWait.of(fleet, fleetTimeoutSeconds, spec);
         if (wait != null && !wait.agreesBefore()) {
             return ExitCode.REFUSED; // nothing written: the fleet must agree before a change it is to confirm
         }
+        now = Instant.now();
+        lead = wait == null ? Lead.DEFAULT : wait.lead();
+        Change change = change();
+        Operator operator = new Operator(root.by, reason, breakGlass);
+        TenantMover mover = root.mover(spec);
         Plan plan;
         try {
             plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator, expected());
@@ -85,12 +122,17 @@ abstract class ChangeCommand implements Callable<Integer> {
             root.output(spec).stale(e, operator.name());
             return ExitCode.REFUSED;
         }
-        root.output(spec).plan(plan, dryRun);
+        root.output(spec).plan(plan, dryRun, new Output.Timing(change.at(), lead, now));
         if (plan.refused()) {
             return ExitCode.REFUSED;
         }
+        if (!plan.moves().isEmpty() || !plan.scheduled().isEmpty()) {
+            warnIfWindowClosed(mover);
+        }
         if (wait != null && plan.writes()) {
-            return wait.untilEveryReplicaSwitched() ? ExitCode.OK : ExitCode.FLEET_BEHIND;
+            boolean switched = wait.untilEveryReplicaSwitched()
+                    && (change.at() == null || wait.untilMoved(change.at(), change.tenants()));
+            return switched ? ExitCode.OK : ExitCode.FLEET_BEHIND;
         }
         return ExitCode.OK;
     }

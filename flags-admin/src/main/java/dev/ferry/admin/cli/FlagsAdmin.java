@@ -148,6 +148,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         cli.addSubcommand("history", new HistoryCommand(root));
         cli.addSubcommand("serve", new ServeCommand(root));
         cli.addSubcommand("fleet", new FleetCommand(root));
+        cli.addSubcommand("window", new WindowCommand(root));
         CommandLine plan = new CommandLine(new PlanCommand());
         addChanges(plan, root, true);
         cli.addSubcommand("plan", plan);

@@ -2,10 +2,15 @@ package dev.ferry.admin.cli;
 
 import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.tenants.BadInputException;
+import dev.ferry.admin.tenants.Lead;
+import dev.ferry.admin.tenants.Strategies;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -20,6 +25,7 @@ final class FleetWait {
     private final Duration timeout;
     private final PrintWriter err;
     private String before;
+    private FleetCheck.Verdict agreed;
 
     private FleetWait(List<URI> routers, Duration timeout, PrintWriter err) {
         this.routers = routers;
@@ -47,7 +53,68 @@ final class FleetWait {
             return false;
         }
         before = verdict.tables().keySet().iterator().next();
+        agreed = verdict;
         return true;
+    }
+
+    /** How far ahead these replicas need a move: their longest lease and largest clock-skew bound. */
+    Lead lead() {
+        return agreed == null ? Lead.DEFAULT : agreed.lead();
+    }
+
+    /**
+     * After the move's time (and the hold after it): waits until every replica routes the first moved tenant to new,
+     * and says so. Without tenant names (a wave), waits until new has opened for the moved tenants everywhere.
+     */
+    boolean untilMoved(Instant at, Set<String> tenants) {
+        Instant opens = at.plus(agreed == null ? Lead.DEFAULT.clockSkew().plusSeconds(1) : agreed.opensAfter());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String tenant = tenants.isEmpty() ? null : tenants.iterator().next();
+        while (true) {
+            Instant now = Instant.now();
+            if (!now.isBefore(opens)) {
+                List<URI> behind = tenant == null ? List.of() : notOnNew(tenant);
+                if (behind.isEmpty()) {
+                    err.println("Switched at " + Strategies.formatTime(at) + " on every replica (" + routers.size()
+                            + "); new open for the moved tenants since "
+                            + Strategies.formatTime(opens)
+                            + (tenant == null ? "." : " (checked with " + tenant + ")."));
+                    err.flush();
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    err.println("WRITTEN, but after " + timeout.toSeconds() + " s " + behind.size() + " replica(s) do"
+                            + " not route " + tenant + " to new: " + behind + "; 'flags-admin fleet' shows each one.");
+                    err.flush();
+                    return false;
+                }
+            } else if (System.nanoTime() >= deadline) {
+                err.println("WRITTEN; the fleet switches at " + Strategies.formatTime(at) + ", after --fleet-timeout"
+                        + " ran out: 'flags-admin fleet' shows each replica.");
+                err.flush();
+                return false;
+            }
+            sleep(now.isBefore(opens) ? Duration.between(now, opens).toMillis() : POLL.toMillis());
+        }
+    }
+
+    /** The replicas that do not route the tenant to new. */
+    private List<URI> notOnNew(String tenant) {
+        List<URI> out = new ArrayList<>();
+        for (URI router : routers) {
+            if (!"new".equals(check.backendOf(router, tenant))) {
+                out.add(router);
+            }
+        }
+        return out;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(Math.max(1, Math.min(millis, 1000)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until every replica routes by one routing table other than the one before; says when, or that not. */

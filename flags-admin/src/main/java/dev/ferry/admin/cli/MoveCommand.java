@@ -2,7 +2,6 @@ package dev.ferry.admin.cli;
 
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.Change;
-import dev.ferry.admin.tenants.Times;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,8 +26,15 @@ final class MoveCommand extends ChangeCommand {
     @Option(
             names = "--starts-at",
             paramLabel = "TIME",
-            description = "for a new rule: the time it starts (currentTime DATE_AFTER), e.g. 2026-12-01T02:00:00Z")
+            description = "when the tenants move (currentTime DATE_AFTER), e.g. 2026-12-01T02:00:00Z; at least the"
+                    + " lead ahead (default: now + lead, the fleet-safe time: lease + 3 x clock skew + propagation)")
     String startsAt;
+
+    @Option(
+            names = "--immediate",
+            description = "move at once instead of at one instant for the whole fleet: each replica switches at its"
+                    + " own next poll, and for that time both backends may take these tenants' requests")
+    boolean immediate;
 
     MoveCommand(FlagsAdmin root, boolean dryRun) {
         super(root, dryRun);
@@ -40,7 +46,7 @@ final class MoveCommand extends ChangeCommand {
                 tenants.read(),
                 to,
                 rule,
-                Times.parse(startsAt, "--starts-at"),
-                new Change.MoveFields("--rule", "--starts-at"));
+                schedule(startsAt, immediate),
+                new Change.MoveFields("--rule", SCHEDULE_FIELDS));
     }
 }

@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.tenants.HistoryEntry;
+import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.OneWayGuard;
 import dev.ferry.admin.tenants.Placement;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.Schedule;
 import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
+import dev.ferry.admin.tenants.Strategies;
 import dev.ferry.admin.tenants.TenantMover;
 import dev.ferry.admin.tenants.Text;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,6 +208,40 @@ final class Output {
     void plan(Plan plan, boolean dryRun) {
         plan(plan, dryRun, false);
     }
+
+    /**
+     * When the change's moves take effect for the fleet: at one instant, or at once with what that risks. In JSON, as
+     * {@code switchesAt} (null: at once) and {@code lead} next to the plan.
+     */
+    void plan(Plan plan, boolean dryRun, Timing timing) {
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = JsonViews.plan(plan, dryRun);
+            o.put("switchesAt", timing.at() == null ? null : Strategies.formatTime(timing.at()));
+            o.put("lead", timing.lead().describe());
+            print(o);
+            return;
+        }
+        plan(plan, dryRun, false);
+        if (plan.refused() || (plan.moves().isEmpty() && plan.scheduled().isEmpty())) {
+            return;
+        }
+        out.println();
+        if (timing.at() != null) {
+            long ms = java.time.Duration.between(timing.now(), timing.at()).toMillis();
+            out.println(wrap(
+                    "The fleet switches these tenants at " + Strategies.formatTime(timing.at()) + ", in "
+                            + String.format(java.util.Locale.ROOT, "%.1f", ms / 1000.0) + " s ("
+                            + timing.lead().describe() + "): every replica holds their requests from T - clock skew"
+                            + " until T + clock skew + legacy deadline, then sends them to new.",
+                    ""));
+        } else if (!plan.moves().isEmpty()) {
+            out.println(wrap("IMMEDIATE (--immediate): " + Schedule.IMMEDIATE_RISK + ".", ""));
+        }
+        flush();
+    }
+
+    /** When a change's moves take effect, and how that was chosen. */
+    record Timing(Instant at, Lead lead, Instant now) {}
 
     /**
      * @param replanned the plan made again after a stale one: its last line is the caller's

@@ -1,7 +1,6 @@
 package dev.ferry.admin.cli;
 
 import dev.ferry.admin.tenants.Change;
-import dev.ferry.admin.tenants.Times;
 import java.nio.file.Path;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -29,8 +28,15 @@ final class WaveCommand extends ChangeCommand {
     @Option(
             names = "--starts-at",
             paramLabel = "TIME",
-            description = "when the wave starts (currentTime DATE_AFTER), e.g. 2026-12-01T02:00:00Z")
+            description = "when the wave starts or its raise takes effect (currentTime DATE_AFTER), e.g."
+                    + " 2026-12-01T02:00:00Z; at least the lead ahead (default: now + lead, the fleet-safe time)")
     String startsAt;
+
+    @Option(
+            names = "--immediate",
+            description = "start or raise the wave at once instead of at one instant for the whole fleet (each replica"
+                    + " switches at its own next poll)")
+    boolean immediate;
 
     @Option(
             names = "--known-tenants",
@@ -45,6 +51,6 @@ final class WaveCommand extends ChangeCommand {
     @Override
     Change change() {
         Set<String> tenants = known == null ? Set.of() : TenantArgs.readFile(known);
-        return new Change.Wave(name, percent, groupId, Times.parse(startsAt, "--starts-at"), tenants);
+        return Change.wave(name, percent, groupId, schedule(startsAt, immediate), tenants, SCHEDULE_FIELDS);
     }
 }

@@ -3,7 +3,9 @@ package dev.ferry.admin.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.Change;
+import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Operator;
+import dev.ferry.admin.tenants.Schedule;
 import dev.ferry.admin.tenants.TenantIds;
 import dev.ferry.admin.tenants.Times;
 import java.io.IOException;
@@ -33,8 +35,8 @@ import java.util.Set;
  */
 record ChangeRequest(Change change, Operator operator, String revision) {
     private static final Map<String, Set<String>> FIELDS = Map.of(
-            "move", Set.of("tenants", "to", "rule", "startsAt"),
-            "wave", Set.of("name", "percent", "groupId", "startsAt", "knownTenants"),
+            "move", Set.of("tenants", "to", "rule", "startsAt", "immediate"),
+            "wave", Set.of("name", "percent", "groupId", "startsAt", "immediate", "knownTenants"),
             "pin", Set.of("tenants"),
             "remove", Set.of("tenants", "rule"));
     private static final Set<String> COMMON = Set.of("change", "by", "reason", "breakGlass", "revision");
@@ -94,15 +96,16 @@ record ChangeRequest(Change change, Operator operator, String revision) {
                         tenants(body, "tenants", true),
                         Backend.of(required(body, "to", "new or legacy")),
                         text(body, "rule"),
-                        time(text(body, "startsAt")),
-                        new Change.MoveFields("'rule'", "'startsAt'"));
+                        schedule(body),
+                        new Change.MoveFields("'rule'", SCHEDULE_FIELDS));
             case "wave" ->
-                new Change.Wave(
+                Change.wave(
                         required(body, "name", "the wave's name, e.g. wave-1"),
                         percent(body),
                         blankToNull(text(body, "groupId")),
-                        time(text(body, "startsAt")),
-                        tenants(body, "knownTenants", false));
+                        schedule(body),
+                        tenants(body, "knownTenants", false),
+                        SCHEDULE_FIELDS);
             case "pin" -> new Change.Pin(tenants(body, "tenants", true));
             case "remove" ->
                 new Change.Remove(
@@ -159,6 +162,14 @@ record ChangeRequest(Change change, Operator operator, String revision) {
             return Integer.parseInt(node.asText().strip());
         }
         throw ApiException.badRequest("field 'percent' is " + node + " (expected: a whole number, 0 to 100)");
+    }
+
+    private static final Schedule.Fields SCHEDULE_FIELDS = new Schedule.Fields("'startsAt'", "'immediate'");
+
+    /** The schedule the operator asked for; as on the command line, the fleet-safe time unless told otherwise. */
+    private static Schedule schedule(JsonNode body) {
+        return new Schedule(
+                time(text(body, "startsAt")), bool(body, "immediate"), Lead.DEFAULT, java.time.Instant.now());
     }
 
     private static java.time.Instant time(String raw) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.HistoryEntry;
+import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.OneWayGuard;
 import dev.ferry.admin.tenants.Placement;
@@ -13,6 +14,7 @@ import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
 import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
+import dev.ferry.admin.tenants.Strategies;
 import dev.ferry.admin.tenants.TenantIds;
 import dev.ferry.admin.tenants.TenantMover;
 import java.io.PrintStream;
@@ -228,7 +230,14 @@ final class ConsoleApi {
     private ObjectNode plan(JsonNode body) {
         ChangeRequest request = ChangeRequest.parse(body, false);
         Plan plan = mover.plan(request.change(), request.operator());
-        return JsonViews.plan(plan, true).put("by", request.operator().name());
+        return timed(JsonViews.plan(plan, true).put("by", request.operator().name()), request);
+    }
+
+    /** When the change's moves take effect: one instant for the fleet (null: at once), and how far ahead. */
+    private static ObjectNode timed(ObjectNode document, ChangeRequest request) {
+        java.time.Instant at = request.change().at();
+        return document.put("switchesAt", at == null ? null : Strategies.formatTime(at))
+                .put("lead", Lead.DEFAULT.describe());
     }
 
     private ObjectNode apply(JsonNode body) {
@@ -244,7 +253,7 @@ final class ConsoleApi {
                     JsonViews.stale(e, request.operator().name()));
         }
         ObjectNode document =
-                JsonViews.plan(plan, false).put("by", request.operator().name());
+                timed(JsonViews.plan(plan, false).put("by", request.operator().name()), request);
         if (plan.refused()) {
             List<String> why = new ArrayList<>();
             plan.refusals().forEach(r -> why.add(r.message()));

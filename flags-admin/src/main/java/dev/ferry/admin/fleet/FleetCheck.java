@@ -2,6 +2,7 @@ package dev.ferry.admin.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.tenants.Lead;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,9 +41,37 @@ public final class FleetCheck {
             String origin,
             String revision,
             String routingTable,
-            Double ageSeconds) {
+            Double ageSeconds,
+            Bounds bounds,
+            Long clockOffsetMillis) {
         public boolean reachable() {
             return error == null;
+        }
+    }
+
+    /**
+     * A replica's cutover bounds and state, as {@code /routing/state} reports them (null from a router without them).
+     *
+     * @param stale its flag state is older than its lease while strict: it holds, then refuses legacy-bound requests
+     */
+    public record Bounds(
+            double leaseSeconds,
+            double clockSkewSeconds,
+            double legacyDeadlineSeconds,
+            String leaseMode,
+            boolean windowOpen,
+            boolean stale,
+            int held) {
+        Duration lease() {
+            return Duration.ofMillis(Math.round(leaseSeconds * 1000));
+        }
+
+        Duration clockSkew() {
+            return Duration.ofMillis(Math.round(clockSkewSeconds * 1000));
+        }
+
+        Duration legacyDeadline() {
+            return Duration.ofMillis(Math.round(legacyDeadlineSeconds * 1000));
         }
     }
 
@@ -61,6 +90,41 @@ public final class FleetCheck {
 
         public List<Replica> unreachable() {
             return replicas.stream().filter(r -> !r.reachable()).toList();
+        }
+
+        /**
+         * How far ahead a move must be scheduled for these replicas: their longest lease and largest clock-skew bound
+         * ({@link Lead#DEFAULT} for what none reports).
+         */
+        public Lead lead() {
+            Duration lease = Lead.DEFAULT.lease();
+            Duration skew = Lead.DEFAULT.clockSkew();
+            boolean any = false;
+            for (Replica r : replicas) {
+                if (r.bounds() == null) {
+                    continue;
+                }
+                lease = any && lease.compareTo(r.bounds().lease()) >= 0
+                        ? lease
+                        : r.bounds().lease();
+                skew = any && skew.compareTo(r.bounds().clockSkew()) >= 0
+                        ? skew
+                        : r.bounds().clockSkew();
+                any = true;
+            }
+            return new Lead(lease, skew, Lead.DEFAULT.propagation());
+        }
+
+        /** The largest legacy deadline and clock skew among the replicas: how long after T new opens everywhere. */
+        public Duration opensAfter() {
+            Duration most = Lead.DEFAULT.clockSkew().plusSeconds(1);
+            for (Replica r : replicas) {
+                if (r.bounds() != null) {
+                    Duration d = r.bounds().clockSkew().plus(r.bounds().legacyDeadline());
+                    most = d.compareTo(most) > 0 ? d : most;
+                }
+            }
+            return most;
         }
     }
 
@@ -81,8 +145,10 @@ public final class FleetCheck {
     private Replica ask(URI router) {
         URI state = router.resolve("/routing/state");
         try {
+            long sent = System.currentTimeMillis();
             HttpResponse<String> response = http.send(
                     HttpRequest.newBuilder(state).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            long received = System.currentTimeMillis();
             if (response.statusCode() != 200) {
                 return failed(
                         router,
@@ -111,12 +177,31 @@ public final class FleetCheck {
                             : "none",
                     flags.path("ageSeconds").isNumber()
                             ? flags.path("ageSeconds").asDouble()
-                            : null);
+                            : null,
+                    bounds(body.path("cutover")),
+                    offset(body.path("cutover").path("now"), sent, received));
         } catch (IOException e) {
             return failed(router, "cannot reach " + state + ": " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(router, "interrupted while asking " + state);
+        }
+    }
+
+    /** Where one replica routes a tenant ({@code GET /routing/tenants/{id}}): new, legacy, or null when unknown. */
+    public String backendOf(URI router, String tenant) {
+        URI uri = router.resolve(
+                "/routing/tenants/" + java.net.URLEncoder.encode(tenant, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(uri).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode backend = JSON.readTree(response.body()).path("backend");
+            return backend.isTextual() ? backend.asText() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 
@@ -129,6 +214,32 @@ public final class FleetCheck {
     }
 
     private static Replica failed(URI router, String error) {
-        return new Replica(router, error, false, null, null, null, null, null);
+        return new Replica(router, error, false, null, null, null, null, null, null, null);
+    }
+
+    private static Bounds bounds(JsonNode c) {
+        if (!c.isObject() || !c.path("leaseSeconds").isNumber()) {
+            return null;
+        }
+        return new Bounds(
+                c.path("leaseSeconds").asDouble(),
+                c.path("clockSkewSeconds").asDouble(),
+                c.path("legacyDeadlineSeconds").asDouble(),
+                c.path("leaseMode").asText(""),
+                c.path("windowOpen").asBoolean(),
+                c.path("stale").asBoolean(),
+                c.path("held").asInt());
+    }
+
+    /** The replica's clock minus this machine's, taking the answer as made halfway through the round trip. */
+    private static Long offset(JsonNode now, long sent, long received) {
+        if (!now.isTextual()) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(now.asText()).toEpochMilli() - (sent + received) / 2;
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 }

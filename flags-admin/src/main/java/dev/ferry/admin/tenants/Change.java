@@ -29,17 +29,19 @@ public sealed interface Change {
     /**
      * A move as an operator asks for it, whichever front end: the one place that decides its defaults and what may be
      * combined. To new: the rule named, or {@link #DEFAULT_RULE} when none is; a blank name is a mistake (an empty
-     * variable in a script), not a request for the default. To legacy: neither a rule nor a start time, because
-     * tenants go back through the moved-back rule, at once.
+     * variable in a script), not a request for the default; at the fleet-safe time of {@code schedule} unless it says
+     * otherwise. To legacy: neither a rule nor a start, because tenants go back through the moved-back rule, at once
+     * (a deliberate move back is break-glass).
      *
      * @param rule the rule named, or null
-     * @param startsAt the start named, or null
-     * @param fields how the front end spells the rule and the start ({@code --rule}, {@code 'rule'}), for messages
+     * @param schedule when, as the operator asked
+     * @param fields how the front end spells the rule and the schedule ({@code --rule}, {@code 'rule'}), for messages
      */
-    static Change move(Set<String> tenants, Backend to, String rule, Instant startsAt, MoveFields fields) {
+    static Change move(Set<String> tenants, Backend to, String rule, Schedule schedule, MoveFields fields) {
         if (to == Backend.LEGACY) {
-            if (rule != null || startsAt != null) {
-                throw new BadInputException("to legacy with " + fields.rule() + " or " + fields.startsAt()
+            if (rule != null || schedule.startsAt() != null) {
+                throw new BadInputException("to legacy with " + fields.rule() + " or "
+                        + fields.schedule().startsAt()
                         + " (expected: neither; tenants go back through the moved-back rule, at once)");
             }
             return new MoveBack(tenants);
@@ -48,11 +50,38 @@ public sealed interface Change {
             throw new BadInputException(fields.rule() + " is blank (expected: a rule name such as " + DEFAULT_RULE
                     + ", or none for " + DEFAULT_RULE + ")");
         }
-        return new MoveToNew(tenants, rule == null ? DEFAULT_RULE : rule.strip(), startsAt);
+        return new MoveToNew(tenants, rule == null ? DEFAULT_RULE : rule.strip(), schedule.start(fields.schedule()));
+    }
+
+    /**
+     * A percentage wave as an operator asks for it, whichever front end: created or raised at the fleet-safe time of
+     * {@code schedule} unless it says otherwise.
+     */
+    static Change wave(
+            String name, int percent, String groupId, Schedule schedule, Set<String> known, Schedule.Fields fields) {
+        return new Wave(name, percent, groupId, schedule.startsAt(), schedule.start(fields), known);
     }
 
     /** How a front end names a move's options in its messages. */
-    record MoveFields(String rule, String startsAt) {}
+    record MoveFields(String rule, Schedule.Fields schedule) {}
+
+    /** The instant this change's moves take effect, or null when at once (or when it moves nobody to new). */
+    default Instant at() {
+        return null;
+    }
+
+    /**
+     * The rule a move at {@code at} adds to when {@code existing} has another start (or none: it is in force): a rule
+     * of its own, named after the existing one and the time, so that the tenants already there do not move again and
+     * the new ones move at {@code at}.
+     */
+    static String datedName(String rule, Instant at) {
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC)
+                .format(at);
+        String base = rule.length() > 48 ? rule.substring(0, 48) : rule;
+        return base + "-" + stamp;
+    }
 
     /**
      * Adds tenants to a list rule to new, created after the pins if missing (with {@code startsAt}, a scheduled
@@ -67,7 +96,12 @@ public sealed interface Change {
         @Override
         public String describe() {
             return "move " + Text.names(tenants, 5) + " --to new --rule " + rule
-                    + (startsAt == null ? "" : " --starts-at " + Strategies.formatTime(startsAt));
+                    + (startsAt == null ? " --immediate" : " --starts-at " + Strategies.formatTime(startsAt));
+        }
+
+        @Override
+        public Instant at() {
+            return startsAt;
         }
 
         @Override
@@ -89,9 +123,18 @@ public sealed interface Change {
                             + " new name)");
                 }
                 if (startsAt != null && !startsAt.equals(existing.startsAt())) {
-                    throw new BadInputException("--starts-at " + Strategies.formatTime(startsAt) + " for rule " + rule
-                            + ", which exists (expected: --starts-at only for a new rule; its start is "
-                            + (existing.startsAt() == null ? "none" : existing.startsAt()) + ")");
+                    // The rule is in force (or starts at another time): these tenants get a rule of their own that
+                    // starts at their time, right after it; the tenants already listed do not move again.
+                    String dated = datedName(rule, startsAt);
+                    Rule same = m.rule(dated).orElse(null);
+                    if (same != null && same.kind() == Rule.Kind.LIST && startsAt.equals(same.startsAt())) {
+                        Set<String> listed = new LinkedHashSet<>(same.tenants());
+                        listed.addAll(tenants);
+                        rules.set(rules.indexOf(same), same.withTenants(listed));
+                    } else {
+                        rules.add(rules.indexOf(existing) + 1, Rule.list(dated, Backend.NEW, false, tenants, startsAt));
+                    }
+                    return Changes.without(m.withRules(rules), Rule.MOVED_BACK, tenants);
                 }
                 Set<String> listed = new LinkedHashSet<>(existing.tenants());
                 listed.addAll(tenants);
@@ -130,7 +173,13 @@ public sealed interface Change {
      *
      * @param known tenants to list by name in the plan (a wave's own tenants are not known by name)
      */
-    record Wave(String name, int percent, String groupId, Instant startsAt, Set<String> known) implements Change {
+    record Wave(String name, int percent, String groupId, Instant startsAt, Instant at, Set<String> known)
+            implements Change {
+        /** An immediate wave, or one at the start named: as before a fleet-safe time was chosen for it. */
+        public Wave(String name, int percent, String groupId, Instant startsAt, Set<String> known) {
+            this(name, percent, groupId, startsAt, startsAt, known);
+        }
+
         public Wave {
             known = known == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(known));
             Rule.checkName(name);
@@ -150,7 +199,12 @@ public sealed interface Change {
         @Override
         public String describe() {
             return "wave " + name + " --percent " + percent + (groupId == null ? "" : " --group-id " + groupId)
-                    + (startsAt == null ? "" : " --starts-at " + Strategies.formatTime(startsAt));
+                    + (at == null ? " --immediate" : " --starts-at " + Strategies.formatTime(at));
+        }
+
+        @Override
+        public Instant at() {
+            return at;
         }
 
         @Override
@@ -160,12 +214,20 @@ public sealed interface Change {
             if (existing == null) {
                 rules.add(
                         m.insertionPoint(Rule.Kind.WAVE),
-                        Rule.wave(name, percent, groupId == null ? name : groupId, startsAt));
+                        Rule.wave(name, percent, groupId == null ? name : groupId, at));
                 return m.withRules(rules);
             }
             if (existing.kind() != Rule.Kind.WAVE) {
                 throw new BadInputException("rule " + name + " is a "
                         + existing.kind().label() + " rule (expected: a" + " percentage wave, or a new name)");
+            }
+            boolean sameGroup = groupId == null || groupId.equals(existing.groupId());
+            if (at != null && percent > existing.percent() && sameGroup && !at.equals(existing.startsAt())) {
+                // A raise at its own time: a wave of the same group at the higher share, starting then, right after
+                // the one in force. The same hash decides both, so the tenants already moved stay, and the others up
+                // to the new share move at that time.
+                rules.add(rules.indexOf(existing) + 1, Rule.wave(datedName(name, at), percent, existing.groupId(), at));
+                return m.withRules(rules);
             }
             Rule next = existing.withPercent(percent);
             if (groupId != null) {

@@ -160,6 +160,48 @@ public final class FlagsFileStore implements MigrationStore {
         return revision;
     }
 
+    @Override
+    public boolean windowOpen(String windowFlag) {
+        for (JsonNode feature : parse(readText()).path("features")) {
+            if (windowFlag.equals(feature.path("name").asText(null))) {
+                return feature.path("enabled").asBoolean(false);
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void window(String windowFlag, boolean open) {
+        ReentrantLock inProcess =
+                IN_PROCESS.computeIfAbsent(lock.toAbsolutePath().normalize(), p -> new ReentrantLock());
+        inProcess.lock();
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held = channel.lock();
+            try {
+                JsonNode root = parse(readText());
+                ObjectNode window = null;
+                for (JsonNode feature : root.path("features")) {
+                    if (windowFlag.equals(feature.path("name").asText(null)) && feature.isObject()) {
+                        window = (ObjectNode) feature;
+                    }
+                }
+                if (window == null) {
+                    window = ((ArrayNode) root.path("features")).addObject();
+                    window.put("name", windowFlag).put("type", "operational").put("project", "default");
+                    window.putArray("strategies").addObject().put("name", "default");
+                }
+                window.put("enabled", open);
+                replace(PRETTY.writeValueAsString(root) + "\n");
+            } finally {
+                held.release();
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            inProcess.unlock();
+        }
+    }
+
     /** A temporary file beside it, then one atomic rename: readers see the old file or the new one, never half. */
     private void replace(String text) throws IOException {
         Path dir = file.toAbsolutePath().getParent();

@@ -27,6 +27,15 @@ public interface MigrationStore {
     /** The migration's changes, oldest first. */
     List<HistoryEntry> history(Progress progress);
 
+    /**
+     * Whether the migration window is open: its flag exists and is enabled (docs/cutover.md). While it is, a router
+     * replica that cannot confirm its flag state within its lease holds legacy-bound requests, then refuses them.
+     */
+    boolean windowOpen(String windowFlag);
+
+    /** Opens or closes the migration window: enables or disables its flag, creating it (off) first if missing. */
+    void window(String windowFlag, boolean open);
+
     /** "flags file ferry-demo/flags.json", "Unleash http://127.0.0.1:4242 (project default, environment development)". */
     String describe();
 

@@ -85,6 +85,65 @@ public final class UnleashAdminStore implements MigrationStore {
         return "/api/admin/projects/" + AdminApi.encode(project) + "/features/" + AdminApi.encode(flag);
     }
 
+    @Override
+    public boolean windowOpen(String windowFlag) {
+        String path = "/api/admin/projects/" + AdminApi.encode(project) + "/features/" + AdminApi.encode(windowFlag);
+        AdminApi.Answer answer = api.send("GET", path, null);
+        if (answer.status() == 404) {
+            return false;
+        }
+        if (!answer.ok()) {
+            throw AdminApi.refused("GET", path, answer);
+        }
+        for (JsonNode env : answer.json().path("environments")) {
+            if (environment.equals(env.path("name").asText())) {
+                return env.path("enabled").asBoolean(false); // as the router reads it: the flag on in the environment
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void window(String windowFlag, boolean open) {
+        String path = "/api/admin/projects/" + AdminApi.encode(project) + "/features/" + AdminApi.encode(windowFlag);
+        AdminApi.Answer answer = api.send("GET", path, null);
+        if (answer.status() == 404) {
+            api.expect(
+                    "POST",
+                    "/api/admin/projects/" + AdminApi.encode(project) + "/features",
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                            .objectNode()
+                            .put("name", windowFlag)
+                            .put("type", "operational")
+                            .put(
+                                    "description",
+                                    "Ferry's migration window: while on, router replicas that cannot"
+                                            + " confirm their flag state hold and refuse legacy-bound requests (docs/cutover.md)")
+                            .put("impressionData", false));
+            answer = api.send("GET", path, null);
+        }
+        if (!answer.ok()) {
+            throw AdminApi.refused("GET", path, answer);
+        }
+        String env = path + "/environments/" + AdminApi.encode(environment);
+        boolean hasStrategy = false;
+        for (JsonNode e : answer.json().path("environments")) {
+            if (environment.equals(e.path("name").asText())) {
+                hasStrategy = e.path("strategies").size() > 0;
+            }
+        }
+        if (open && !hasStrategy) {
+            // Unleash serves an enabled flag without strategies as enabled for all, but says so nowhere: one explicit
+            api.expect(
+                    "POST",
+                    env + "/strategies",
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                            .objectNode()
+                            .put("name", "default"));
+        }
+        api.expect("POST", env + (open ? "/on" : "/off"), null);
+    }
+
     private String strategies() {
         return feature() + "/environments/" + AdminApi.encode(environment) + "/strategies";
     }

@@ -40,8 +40,25 @@ class FlagsAdminIT {
     }
 
     @Test
+    void opensAndClosesTheMigrationWindowInUnleash() throws Exception {
+        String window = "ferry-window-" + Long.toString(System.nanoTime(), 36);
+
+        Cli.Result before = run(RunningUnleash.ADMIN_TOKEN, "window", "show", "--window-flag", window);
+        Cli.Result open = run(RunningUnleash.ADMIN_TOKEN, "window", "open", "--window-flag", window);
+        Cli.Result again = run(RunningUnleash.ADMIN_TOKEN, "--json", "window", "--window-flag", window);
+        Cli.Result close = run(RunningUnleash.ADMIN_TOKEN, "window", "close", "--window-flag", window);
+
+        assertThat(before.out()).contains("closed.");
+        assertThat(open.exitCode()).as(open.err()).isEqualTo(ExitCode.OK);
+        assertThat(open.out()).contains("OPEN.");
+        assertThat(JSON.readTree(again.out()).path("open").asBoolean()).isTrue();
+        assertThat(close.out()).contains("closed.");
+        unleash.archive(window);
+    }
+
+    @Test
     void movesATenantInUnleashAndShowsIt() throws Exception {
-        Cli.Result move = run(RunningUnleash.ADMIN_TOKEN, "move", "acme", "--to", "new", "--by", "jane");
+        Cli.Result move = run(RunningUnleash.ADMIN_TOKEN, "move", "acme", "--to", "new", "--immediate", "--by", "jane");
         Cli.Result show = run(RunningUnleash.ADMIN_TOKEN, "show", "acme", "--json");
 
         assertThat(move.exitCode()).isEqualTo(ExitCode.OK);

@@ -8,6 +8,7 @@ import dev.ferry.router.routing.ClientFeatures;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,20 +42,28 @@ class FlagsAdminTest {
 
         assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
         assertThat(result.out())
-                .contains("Plan: move acme, initech --to new --rule pilot")
-                .contains("Tenants that move now (2):")
-                .contains("legacy (no rule) → new (pilot), 2 tenants:\n    acme, initech")
-                .contains("Dry run: nothing was written.");
+                .contains("Plan: move acme, initech --to new --rule pilot --starts-at ")
+                .contains("Tenants that move later, when their rule starts (2):")
+                .containsPattern("legacy \\(no rule\\) → new \\(pilot-\\d{8}-\\d{6}\\) at \\S+Z, 2 tenants:\n    acme,"
+                        + " initech")
+                .as("pilot is in force already: the scheduled tenants get a rule of their own, starting at T")
+                .containsPattern("pilot-\\d{8}-\\d{6}\\s+created\\s+created as rule #2: list, 2 tenants, from ")
+                .contains("Dry run: nothing was written.")
+                .contains("The fleet switches these tenants at ")
+                .contains("(lease 3s + 3 x clock skew");
         assertThat(Files.readString(flags)).isEqualTo(before);
     }
 
     @Test
     void movesATenantAndShowsWhereItGoesSinceWhenAndByWhom() throws Exception {
-        Cli.Result move = Cli.run("--file", file, "move", "acme", "--to", "new", "--by", "jane", "--reason", "pilot");
+        Cli.Result move = Cli.run(
+                "--file", file, "move", "acme", "--to", "new", "--immediate", "--by", "jane", "--reason", "pilot");
         Cli.Result show = Cli.run("show", "ACME", "--file", file);
 
         assertThat(move.exitCode()).isEqualTo(ExitCode.OK);
-        assertThat(move.out()).contains("Written: revision sha256:");
+        assertThat(move.out())
+                .contains("Written: revision sha256:")
+                .contains("IMMEDIATE (--immediate): each replica switches at its own next poll");
         assertThat(ClientFeatures.problems(Files.readString(flags), "route-tenant-to-new"))
                 .isEmpty();
         assertThat(show.exitCode()).isEqualTo(ExitCode.OK);
@@ -67,7 +76,7 @@ class FlagsAdminTest {
 
     @Test
     void refusesAMoveBackWithExitCodeOneAndSaysWhy() throws Exception {
-        Cli.run("--file", file, "move", "acme", "--to", "new");
+        Cli.run("--file", file, "move", "acme", "--to", "new", "--immediate");
         String before = Files.readString(flags);
 
         Cli.Result result = Cli.run("--file", file, "remove", "acme", "--rule", "pilot");
@@ -155,10 +164,39 @@ class FlagsAdminTest {
 
         assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
         JsonNode plan = JSON.readTree(result.out());
-        assertThat(plan.path("moves")).hasSize(10_000);
+        assertThat(plan.path("scheduled"))
+                .as("at the fleet-safe time, by default")
+                .hasSize(10_000);
+        assertThat(Instant.parse(plan.path("switchesAt").asText())).isAfter(Instant.now());
         assertThat(plan.path("written").asBoolean()).isTrue();
         assertThat(ClientFeatures.problems(Files.readString(flags), "route-tenant-to-new"))
                 .isEmpty();
+    }
+
+    @Test
+    void opensAndClosesTheMigrationWindowInTheFlagsFile() throws Exception {
+        Cli.Result closed = Cli.run("--file", file, "window");
+        Cli.Result open = Cli.run("--file", file, "window", "open");
+        String opened = Files.readString(flags);
+        Cli.Result json = Cli.run("--file", file, "--json", "window", "show");
+        Cli.Result close = Cli.run("--file", file, "window", "close");
+        Cli.Result bad = Cli.run("--file", file, "window", "ajar");
+
+        assertThat(closed.out())
+                .startsWith("Migration window (ferry-migration-window in flags file ")
+                .contains("closed.");
+        assertThat(open.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(open.out()).contains("OPEN.");
+        assertThat(ClientFeatures.problems(opened, "route-tenant-to-new")).isEmpty();
+        assertThat(ClientFeatures.enabled(opened, "ferry-migration-window"))
+                .as("as the router reads it")
+                .isTrue();
+        assertThat(JSON.readTree(json.out()).path("open").asBoolean()).isTrue();
+        assertThat(close.out()).contains("closed.");
+        assertThat(ClientFeatures.enabled(Files.readString(flags), "ferry-migration-window"))
+                .isFalse();
+        assertThat(bad.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(bad.err()).contains("window ajar (expected: open, close or show)");
     }
 
     @Test
@@ -169,8 +207,10 @@ class FlagsAdminTest {
         assertThat(plan.exitCode()).isEqualTo(ExitCode.OK);
         JsonNode p = JSON.readTree(plan.out());
         assertThat(p.path("dryRun").asBoolean()).isTrue();
-        assertThat(p.path("moves").get(0).path("tenant").asText()).isEqualTo("acme");
-        assertThat(p.path("moves").get(0).path("to").asText()).isEqualTo("new");
+        assertThat(p.path("moves")).isEmpty();
+        assertThat(p.path("scheduled").get(0).path("tenant").asText()).isEqualTo("acme");
+        assertThat(p.path("scheduled").get(0).path("to").asText()).isEqualTo("new");
+        assertThat(p.path("lead").asText()).isEqualTo("lease 3s + 3 x clock skew 250ms + propagation 1500ms");
         assertThat(refusal.exitCode()).isEqualTo(ExitCode.REFUSED);
         JsonNode r = JSON.readTree(refusal.out());
         assertThat(r.path("refused").asBoolean()).isTrue();
@@ -181,17 +221,17 @@ class FlagsAdminTest {
 
     @Test
     void listsTheHistoryInMigrationTerms() {
-        Cli.run("--file", file, "move", "acme", "--to", "new", "--by", "jane");
-        Cli.run("--file", file, "wave", "wave-1", "--percent", "10", "--by", "john");
+        Cli.run("--file", file, "move", "acme", "--to", "new", "--immediate", "--by", "jane");
+        Cli.run("--file", file, "wave", "wave-1", "--percent", "10", "--immediate", "--by", "john");
 
         Cli.Result result = Cli.run("--file", file, "history");
 
         assertThat(result.exitCode()).isEqualTo(ExitCode.OK);
         assertThat(result.out())
                 .contains("  jane  (sha256:")
-                .contains("  move acme --to new --rule pilot\n  legacy → new (pilot): acme")
+                .contains("  move acme --to new --rule pilot --immediate\n  legacy → new (pilot): acme")
                 .contains("  john  (sha256:")
-                .contains("  wave wave-1 --percent 10");
+                .contains("  wave wave-1 --percent 10 --immediate");
     }
 
     @Test
@@ -249,14 +289,15 @@ class FlagsAdminTest {
 
     @Test
     void writesWithExpectRevisionOnlyWhileTheFlagIsStillAtThatRevision() throws Exception {
-        Cli.Result plan = Cli.run("--file", file, "plan", "move", "acme", "--to", "new", "--json");
+        Cli.Result plan = Cli.run("--file", file, "plan", "move", "acme", "--to", "new", "--immediate", "--json");
         String revision = JSON.readTree(plan.out()).path("revision").asText();
         Cli.run("--file", file, "pin", "initech", "--by", "john");
         String between = Files.readString(flags);
 
-        Cli.Result stale = Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", revision);
-        Cli.Result staleJson =
-                Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", revision, "--json");
+        Cli.Result stale =
+                Cli.run("--file", file, "move", "acme", "--to", "new", "--immediate", "--expect-revision", revision);
+        Cli.Result staleJson = Cli.run(
+                "--file", file, "move", "acme", "--to", "new", "--immediate", "--expect-revision", revision, "--json");
 
         assertThat(stale.exitCode()).isEqualTo(ExitCode.REFUSED);
         assertThat(stale.out())
@@ -273,7 +314,8 @@ class FlagsAdminTest {
         assertThat(stale.out()).endsWith("run the command again with --expect-revision '" + now + "'.\n");
         assertThat(Files.readString(flags)).isEqualTo(between);
 
-        Cli.Result written = Cli.run("--file", file, "move", "acme", "--to", "new", "--expect-revision", now);
+        Cli.Result written =
+                Cli.run("--file", file, "move", "acme", "--to", "new", "--immediate", "--expect-revision", now);
 
         assertThat(written.exitCode()).isEqualTo(ExitCode.OK);
         assertThat(written.out()).contains("Written: revision sha256:");

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.fleet.FleetCheck;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,7 +140,14 @@ class FleetCommandIT {
         assertThat(after).isNotEqualTo(before);
         assertThat(move.err())
                 .containsPattern("Every replica \\(2\\) routes by routing table " + after + ", \\d+ ms after the write"
-                        + " \\(before: " + before + "\\)\\.");
+                        + " \\(before: " + before + "\\)\\.")
+                .as("a scheduled move, by default: the command waits until the fleet switched")
+                .containsPattern("Switched at \\S+Z on every replica \\(2\\); new open for the moved tenants since"
+                        + " \\S+Z \\(checked with initech\\)\\.")
+                .contains("Note: the migration window (ferry-migration-window) is closed");
+        assertThat(move.out()).contains("The fleet switches these tenants at ");
+        assertThat(new FleetCheck(Duration.ofSeconds(3)).backendOf(first.adminUrl(), "initech"))
+                .isEqualTo("new");
     }
 
     @Test

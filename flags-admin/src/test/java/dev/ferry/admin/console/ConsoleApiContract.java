@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -64,7 +65,13 @@ abstract class ConsoleApiContract {
         server.close();
     }
 
+    /** A move at once (to new: {@code immediate}); {@link #scheduledMove} is the console's default. */
     static ObjectNode move(String to, String... tenants) {
+        ObjectNode o = scheduledMove(to, tenants);
+        return "new".equals(to) ? o.put("immediate", true) : o;
+    }
+
+    static ObjectNode scheduledMove(String to, String... tenants) {
         ObjectNode o =
                 ConsoleClient.JSON.createObjectNode().put("change", "move").put("to", to);
         ArrayNode ts = o.putArray("tenants");
@@ -103,6 +110,26 @@ abstract class ConsoleApiContract {
     }
 
     // ------------------------------------------------------------------ plan, then apply exactly that plan
+
+    @Test
+    void schedulesAMoveAtTheFleetSafeTimeByDefault() {
+        Instant before = Instant.now();
+        ConsoleClient.Response plan = api.post("/api/plan", scheduledMove("new", "acme"));
+        ConsoleClient.Response applied = api.post(
+                "/api/apply",
+                scheduledMove("new", "acme")
+                        .put("revision", plan.json().path("revision").asText()));
+
+        assertThat(plan.json().path("moves")).isEmpty();
+        assertThat(plan.json().path("scheduled").findValuesAsText("tenant")).containsExactly("acme");
+        assertThat(plan.json().path("lead").asText()).isEqualTo("lease 3s + 3 x clock skew 250ms + propagation 1500ms");
+        assertThat(applied.status()).isEqualTo(200);
+        Instant at = Instant.parse(applied.json().path("switchesAt").asText());
+        assertThat(at)
+                .isAfterOrEqualTo(before.plusMillis(5250))
+                .isBefore(Instant.now().plusSeconds(7));
+        assertThat(backendOf("acme")).as("until the fleet switches").isEqualTo("legacy");
+    }
 
     @Test
     void appliesExactlyThePlanShownAndRecordsTheOperatorAsBy() {
@@ -376,6 +403,7 @@ abstract class ConsoleApiContract {
                 .put("change", "move")
                 .put("to", "new")
                 .put("tenants", ids.toString())
+                .put("immediate", true)
                 .put("by", "jane");
 
         JsonNode plan = api.post("/api/plan", request).json();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.FlagsFileStore;
+import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.MigrationStore;
 import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.Progress;
@@ -164,17 +165,26 @@ class ConsoleBrowserIT {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("acme", "legacy", "new"));
         assertThat(text("plan-revision")).isEqualTo(store.read().migration().revision());
         assertThat(find("confirm-button").isEnabled()).isTrue();
+        assertThat(text("plan-switch")).startsWith("The fleet switches these tenants at one instant, ");
+        assertThat(attribute("plan-switch", "data-immediate")).isEqualTo("false");
         screenshot("plan");
 
-        // confirm: written, acme on new, in the history by jane
+        // confirm: written, acme on new at the fleet-safe time, in the history by jane
         click("confirm-button");
         waitUntil(() -> attribute("result", "data-result"), r -> r.equals("written"));
         assertThat(store.read()
                         .migration()
-                        .place("acme", Instant.now())
+                        .place("acme", Migration.EVENTUALLY)
                         .backend()
                         .tag())
                 .isEqualTo("new");
+        waitUntil(
+                () -> store.read()
+                        .migration()
+                        .place("acme", Instant.now())
+                        .backend()
+                        .tag(),
+                b -> b.equals("new"));
         type("tenant-search", "acme");
         waitUntil(() -> tenants("tenants-new"), t -> t.equals(List.of("acme")));
         waitUntil(
@@ -223,8 +233,11 @@ class ConsoleBrowserIT {
         choose("change-kind", "move");
         type("change-tenants", "initech");
         find("change-rule").clear();
+        find("change-starts-at").clear();
+        click("change-immediate");
         click("plan-button");
         waitUntil(() -> attribute("plan-verdict", "data-verdict"), v -> v.equals("allowed"));
+        assertThat(attribute("plan-switch", "data-immediate")).isEqualTo("true");
         String seen = text("plan-revision");
         other.apply(new Change.MoveToNew(Set.of("hooli"), "pilot", null), john);
         click("confirm-button");

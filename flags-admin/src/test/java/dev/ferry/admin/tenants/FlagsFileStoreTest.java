@@ -85,7 +85,7 @@ class FlagsFileStoreTest extends MigrationStoreContract {
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0))
                 .contains("\"by\":\"jane\"")
-                .contains("\"operation\":\"move acme --to new --rule pilot\"")
+                .contains("\"operation\":\"move acme --to new --rule pilot --immediate\"")
                 .contains("{\"tenant\":\"acme\",\"from\":\"legacy\",\"fromRule\":null,\"to\":\"new\","
                         + "\"toRule\":\"pilot\",\"at\":null}");
         assertThat(lines.get(1)).contains("\"by\":\"john\"").contains("\"reason\":\"legal hold\"");
