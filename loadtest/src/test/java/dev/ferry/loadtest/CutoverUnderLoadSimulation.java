@@ -16,6 +16,7 @@ import static io.gatling.javaapi.http.HttpDsl.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.admin.tenants.Lead;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
@@ -42,7 +43,8 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * traffic  |== before: all on legacy ==|= switch window: either =|====== after: moved tenants on new ======|
- * mover    pause(before) -> write flags file -> poll /routing/tenants/{id} until all say new -> done
+ * mover    pause(before) -> move (flags-admin's writer, at the fleet-safe time) -> poll /routing/tenants/{id}
+ *          until all say new -> done
  * </pre>
  *
  * Each request remembers the phase in which it was sent, and its check is exact outside the switch window: before the
@@ -62,7 +64,7 @@ import java.util.stream.IntStream;
  *   <li>{@code rate} (default 200): requests per second, spread evenly over the tenants.
  *   <li>{@code tenants} (default 10): tenants moved; {@code controlTenants} (default 5): tenants that stay on legacy.
  *   <li>{@code before} (default 10): seconds of traffic before the move; {@code after} (default 10): seconds of traffic,
- *       at least, after the move is confirmed; {@code switchTimeout} (default 10): seconds the move may take.
+ *       at least, after the move is confirmed; {@code switchTimeout} (default 15): seconds the move may take.
  *   <li>{@code tenantPrefix} (default {@code cutover-<time in base 36>-}): the start of this run's tenant ids.
  *   <li>The target ({@link FerryTarget}; a backend header or {@code body} is needed), the request mix
  *       ({@link TenantTraffic}) and {@code p99Millis} ({@link Expectations}). Any failed request fails the run.
@@ -88,14 +90,13 @@ public final class CutoverUnderLoadSimulation extends Simulation {
     }
 
     private final FerryTarget target = FerryTarget.fromProperties();
-    private final FlagsFile flags = new FlagsFile(
-            Path.of(required("ferry.flagsFile")),
-            Settings.text("ferry.flagName", "route-tenant-to-new"),
-            Settings.text("ferry.rule", "loadtest"));
+    private final Moves flags =
+            Moves.inFile(Path.of(required("ferry.flagsFile")), Settings.text("ferry.flagName", "route-tenant-to-new"));
+    private final String rule = Settings.text("ferry.rule", "loadtest");
     private final double rate = Settings.positive("rate", 200);
     private final Duration before = Settings.seconds("before", 10, 1);
     private final Duration after = Settings.seconds("after", 10, 1);
-    private final Duration switchTimeout = Settings.seconds("switchTimeout", 10, 1);
+    private final Duration switchTimeout = Settings.seconds("switchTimeout", 15, 1);
     private final String prefix =
             Settings.text("tenantPrefix", "cutover-" + Long.toString(System.currentTimeMillis(), 36) + "-");
     private final List<String> moved = ids("moved", Settings.count("tenants", 10, 1));
@@ -187,7 +188,7 @@ public final class CutoverUnderLoadSimulation extends Simulation {
                 .exec(session -> {
                     // The phase changes before the file does: a request sent after this may already reach new.
                     phase.set(Phase.SWITCHING);
-                    flags.moveToNew(moved);
+                    flags.toNew(moved, rule, Lead.DEFAULT); // at the fleet-safe time, as flags-admin moves
                     return session;
                 })
                 .exec(asLongAsDuring(session -> confirmed.size() < moved.size(), switchTimeout)

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# A Ferry fleet on one machine: N router replicas behind a real load balancer (HAProxy from Debian: round robin,
+# keep-alive, active health checks on each replica's /health/ready) against the real Unleash, in front of two
+# backends that log every request with one global sequence number (docs/cutover.md, "The fleet proof").
+#
+#   deploy/local/fleet.sh start [N]    build what is missing, start Unleash, the backends, N replicas (default 3) and
+#                                      HAProxy; wait until HAProxy sees every replica ready; print the addresses
+#   deploy/local/fleet.sh status       each replica's flag state, as flags-admin fleet shows it
+#   deploy/local/fleet.sh cut R        cut replica R off from Unleash (its Unleash traffic goes through HAProxy too;
+#                                      the server is set to maintenance there, so every fetch fails)
+#   deploy/local/fleet.sh restore R    give replica R its Unleash back
+#   deploy/local/fleet.sh prove        start the fleet if needed and run the proof: Gatling writes for many tenants
+#                                      through HAProxy while 100 tenants move in one scheduled wave; the backends'
+#                                      sequence log is checked (loadtest/README.md lists its properties)
+#   deploy/local/fleet.sh stop         stop HAProxy, the replicas and the backends (Unleash keeps running)
+#
+# Environment (not FERRY_*: the replicas read every FERRY_* variable as their configuration):
+#   FLEET_DIR       state: pids, logs, HAProxy's config, the sequence log (default ./ferry-fleet)
+#   FLEET_SKEW_MS   the last replica's clock is this far off, in ms (+ ahead, - behind), through libfaketime
+#                   (Debian 'faketime'); keep it within the replicas' cutover.clock-skew (250 ms by default)
+#   FLEET_PORT      HAProxy's port for clients (default 18000); replicas use 18101.., their admin ports 18201..
+#   FLEET_ROUTER_ENV  extra router settings for every replica, as NAME=VALUE words (e.g. FERRY_CUTOVER_LEASE=2s)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$PWD"
+DIR="${FLEET_DIR:-$ROOT/ferry-fleet}"
+PORT="${FLEET_PORT:-18000}"
+STATS_PORT=$((PORT + 999))
+LEGACY_PORT=$((PORT + 81))
+NEW_PORT=$((PORT + 82))
+FLAG=fleet-route-tenant-to-new
+WINDOW=fleet-migration-window
+UNLEASH_URL="$(deploy/unleash/unleash.sh url)"
+ADMIN_TOKEN='*:*.unleash-insecure-admin-api-token'
+CLIENT_TOKEN='default:development.unleash-insecure-client-api-token'
+ROUTER_JAR=router/target/ferry-router.jar
+ADMIN_JAR=flags-admin/target/flags-admin.jar
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
+say() { echo "fleet.sh: $*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+replicas() { cat "$DIR/replicas" 2>/dev/null || echo 0; }
+
+ensure_tools() {
+  local need=()
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+  [ -z "${FLEET_SKEW_MS:-}" ] || [ -f "$FAKETIME_LIB" ] || need+=(faketime)
+  if [ ${#need[@]} -gt 0 ]; then
+    say "installing ${need[*]} (Debian packages)..."
+    local sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # The package starts a system HAProxy where it can; the fleet runs its own.
+    $sudo_cmd systemctl stop haproxy >/dev/null 2>&1 || $sudo_cmd service haproxy stop >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_jars() {
+  if [ ! -f "$ROUTER_JAR" ] || [ ! -f "$ADMIN_JAR" ] \
+    || [ -n "$(find pom.xml router/pom.xml router/src/main flags-admin/pom.xml flags-admin/src/main \
+      -newer "$ROUTER_JAR" -print -quit)" ]; then
+    say "building the router and flags-admin..."
+    ./mvnw -q -B -pl router,flags-admin -am package -DskipTests -Dspotless.check.skip=true
+  fi
+}
+
+unleash_api() { # METHOD PATH [BODY]
+  curl -sS -o /dev/null -w '%{http_code}' -X "$1" -H "Authorization: $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' ${3:+--data "$3"} "$UNLEASH_URL$2"
+}
+
+ensure_flags() {
+  local f
+  for f in "$FLAG" "$WINDOW"; do
+    case "$(unleash_api GET "/api/admin/projects/default/features/$f")" in
+      200) ;;
+      404)
+        unleash_api POST /api/admin/projects/default/features \
+          "{\"name\":\"$f\",\"type\":\"release\",\"description\":\"Ferry fleet harness (deploy/local/fleet.sh)\"}" \
+          | grep -q '^20' || die "cannot create flag $f in Unleash at $UNLEASH_URL"
+        ;;
+      *) die "Unleash at $UNLEASH_URL refused the admin token (expected: deploy/unleash/unleash.sh start)" ;;
+    esac
+  done
+  # The routing flag on with one rule (an enabled flag without rules sends EVERY tenant to new), a pin of a tenant
+  # nobody uses: every tenant on legacy until moved. The migration window open.
+  admin() { java -jar "$ADMIN_JAR" --unleash "$UNLEASH_URL" --token "$ADMIN_TOKEN" --flag "$FLAG" --by fleet.sh "$@"; }
+  admin pin fleet-harness-placeholder --reason "a rule, so that the enabled flag sends no tenant to new" >/dev/null
+  unleash_api POST "/api/admin/projects/default/features/$FLAG/environments/development/on" >/dev/null
+  admin window open --window-flag "$WINDOW" >/dev/null
+}
+
+haproxy_config() {
+  local n="$1" i
+  cat <<EOF
+global
+    maxconn 4000
+    pidfile $DIR/haproxy.pid
+    stats socket ipv4@127.0.0.1:$STATS_PORT level admin
+
+defaults
+    mode http
+    option http-keep-alive
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+
+# Clients: round robin over the replicas that answer /health/ready on their admin port
+frontend ferry
+    bind 127.0.0.1:$PORT
+    default_backend routers
+
+backend routers
+    balance roundrobin
+    option httpchk GET /health/ready
+    http-check expect status 200
+    default-server inter 250ms fall 2 rise 2
+EOF
+  for i in $(seq 1 "$n"); do
+    echo "    server r$i 127.0.0.1:$((18100 + i)) check port $((18200 + i))"
+  done
+  for i in $(seq 1 "$n"); do
+    cat <<EOF
+
+# Replica $i's way to Unleash: 'fleet.sh cut $i' sets this server to maintenance
+frontend unleash_r$i
+    bind 127.0.0.1:$((18300 + i))
+    default_backend unleash_r$i
+
+backend unleash_r$i
+    server unleash ${UNLEASH_URL#http://}
+EOF
+  done
+}
+
+haproxy_command() { # one command on HAProxy's runtime API
+  exec 3<>"/dev/tcp/127.0.0.1/$STATS_PORT" || die "HAProxy's runtime API on 127.0.0.1:$STATS_PORT does not answer"
+  printf '%s\n' "$1" >&3
+  cat <&3
+  exec 3>&-
+}
+
+start_replica() {
+  local i="$1" skew_ms="${2:-}" preload=()
+  mkdir -p "$DIR/r$i"
+  if [ -n "$skew_ms" ]; then
+    local sign=+ abs="$skew_ms"
+    if [ "${skew_ms#-}" != "$skew_ms" ]; then
+      sign=-
+      abs="${skew_ms#-}"
+    fi
+    preload=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))"
+      FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1)
+  fi
+  # shellcheck disable=SC2086
+  env FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i)) FERRY_ADMIN_PORT=$((18200 + i)) \
+    FERRY_BACKENDS_LEGACY_URL="http://127.0.0.1:$LEGACY_PORT" FERRY_BACKENDS_NEW_URL="http://127.0.0.1:$NEW_PORT" \
+    FERRY_FLAGS_SOURCE=unleash FERRY_FLAGS_FLAG_NAME="$FLAG" FERRY_CUTOVER_WINDOW_FLAG="$WINDOW" \
+    FERRY_FLAGS_UNLEASH_URL="http://127.0.0.1:$((18300 + i))/api" FERRY_FLAGS_UNLEASH_TOKEN="$CLIENT_TOKEN" \
+    FERRY_FLAGS_UNLEASH_APP_NAME="ferry-fleet-r$i" FERRY_FLAGS_UNLEASH_BACKUP_FILE="$DIR/r$i/unleash-backup.json" \
+    FERRY_FLAGS_HELD_FILE="$DIR/r$i/held-tenants.json" FERRY_FORWARDING_SERVED_BY_HEADER=X-Ferry-Backend \
+    ${FLEET_ROUTER_ENV:-} "${preload[@]}" \
+    setsid java -XX:+UseSerialGC -Xms64m -Xmx256m -jar "$ROUTER_JAR" >"$DIR/r$i/router.log" 2>&1 </dev/null &
+  echo $! >"$DIR/r$i/pid"
+}
+
+wait_until() { # SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what="$2"
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "$what did not happen within $1 s (logs: $DIR)"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+all_ready() {
+  local i
+  for i in $(seq 1 "$(replicas)"); do
+    haproxy_command "show stat" | grep -q "^routers,r$i,.*,UP," || return 1
+  done
+}
+
+cmd_start() {
+  local n="${1:-3}"
+  [[ "$n" =~ ^[1-9]$ ]] || die "replicas: '$n' (expected: 1 to 9)"
+  if [ -f "$DIR/replicas" ]; then
+    say "a fleet is running already ($(replicas) replicas); 'fleet.sh stop' first"
+    cmd_print
+    return 0
+  fi
+  ensure_tools
+  deploy/unleash/unleash.sh start >/dev/null
+  ensure_jars
+  ensure_flags
+  # A fresh fleet: no replica keeps a flag state (backup, held tenants) from an earlier one
+  rm -rf "$DIR"/r[0-9]*
+  mkdir -p "$DIR"
+  trap 'say "start failed; stopping what started"; cmd_stop' ERR
+  : >"$DIR/sequence.log"
+  setsid java -XX:+UseSerialGC -Xmx256m -cp "$ROUTER_JAR" dev.ferry.router.demo.SequenceBackends \
+    "$LEGACY_PORT" "$NEW_PORT" "$DIR/sequence.log" >"$DIR/backends.log" 2>&1 </dev/null &
+  echo $! >"$DIR/backends.pid"
+  echo "$n" >"$DIR/replicas"
+  haproxy_config "$n" >"$DIR/haproxy.cfg"
+  haproxy -c -q -f "$DIR/haproxy.cfg"
+  haproxy -D -q -f "$DIR/haproxy.cfg"
+  local i
+  for i in $(seq 1 "$n"); do
+    if [ "$i" -eq "$n" ] && [ -n "${FLEET_SKEW_MS:-}" ]; then
+      start_replica "$i" "$FLEET_SKEW_MS"
+    else
+      start_replica "$i"
+    fi
+  done
+  wait_until 60 "every replica ready behind HAProxy" all_ready
+  trap - ERR
+  cmd_print
+}
+
+cmd_print() {
+  local n i admins=()
+  n="$(replicas)"
+  for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
+  local IFS=,
+  cat <<EOF
+Fleet: $n replicas behind HAProxy on http://127.0.0.1:$PORT (round robin, health checks on /health/ready)
+  replicas' admin ports: ${admins[*]}
+  backends: legacy 127.0.0.1:$LEGACY_PORT, new 127.0.0.1:$NEW_PORT; sequence log $DIR/sequence.log
+  Unleash: $UNLEASH_URL, routing flag $FLAG, migration window $WINDOW (open)
+Try:
+  curl -H 'X-Tenant-Id: acme' http://127.0.0.1:$PORT/orders
+  java -jar $ADMIN_JAR --unleash $UNLEASH_URL --token '$ADMIN_TOKEN' --flag $FLAG \\
+      move acme --to new --wait-for-fleet ${admins[*]}
+EOF
+}
+
+cmd_status() {
+  [ -f "$DIR/replicas" ] || die "no fleet is running ('fleet.sh start')"
+  local n i admins=()
+  n="$(replicas)"
+  for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
+  local IFS=,
+  java -jar "$ADMIN_JAR" fleet --router "${admins[*]}"
+}
+
+cmd_cut() {
+  [ -n "${1:-}" ] || die "cut: which replica? (expected: 1 to $(replicas))"
+  haproxy_command "disable server unleash_r$1/unleash" >/dev/null
+  say "replica $1 cut off from Unleash"
+}
+
+cmd_restore() {
+  [ -n "${1:-}" ] || die "restore: which replica? (expected: 1 to $(replicas))"
+  haproxy_command "enable server unleash_r$1/unleash" >/dev/null
+  say "replica $1 reaches Unleash again"
+}
+
+stop_pid() {
+  local file="$1" pid
+  [ -f "$file" ] || return 0
+  pid="$(cat "$file")"
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+cmd_stop() {
+  stop_pid "$DIR/haproxy.pid"
+  local i
+  for i in $(seq 1 "$(replicas)"); do stop_pid "$DIR/r$i/pid"; done
+  stop_pid "$DIR/backends.pid"
+  rm -f "$DIR/replicas"
+  say "stopped"
+}
+
+cmd_prove() {
+  [ -f "$DIR/replicas" ] || cmd_start 3
+  local n i admins=()
+  n="$(replicas)"
+  for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
+  local IFS=,
+  loadtest/run.sh FleetCutoverSimulation -Dferry.baseUrl="http://127.0.0.1:$PORT" \
+    -Dfleet.routers="${admins[*]}" -Dfleet.sequenceLog="$DIR/sequence.log" -Dfleet.unleash="$UNLEASH_URL" \
+    -Dfleet.flag="$FLAG" -Dfleet.script="$ROOT/deploy/local/fleet.sh" \
+    -Dfleet.report="$ROOT/loadtest/target/fleet-proof.json" "$@"
+}
+
+case "${1:-}" in
+  start) cmd_start "${2:-3}" ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  cut) cmd_cut "${2:-}" ;;
+  restore) cmd_restore "${2:-}" ;;
+  prove)
+    shift
+    cmd_prove "$@"
+    ;;
+  *) die "usage: fleet.sh start [N] | status | cut R | restore R | prove [-Dname=value ...] | stop" ;;
+esac
