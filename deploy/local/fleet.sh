@@ -19,6 +19,7 @@
 #   FLEET_SKEW_MS   the last replica's clock is this far off, in ms (+ ahead, - behind), through libfaketime
 #                   (Debian 'faketime'); keep it within the replicas' cutover.clock-skew (250 ms by default)
 #   FLEET_PORT      HAProxy's port for clients (default 18000); replicas use 18101.., their admin ports 18201..
+#   FLEET_NO_BUILD  set: use the jars as they are (the build running the tests made them), never build
 #   FLEET_ROUTER_ENV  extra router settings for every replica, as NAME=VALUE words (e.g. FERRY_CUTOVER_LEASE=2s)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,6 +61,10 @@ ensure_tools() {
 }
 
 ensure_jars() {
+  if [ -n "${FLEET_NO_BUILD:-}" ]; then
+    [ -f "$ROUTER_JAR" ] && [ -f "$ADMIN_JAR" ] || die "FLEET_NO_BUILD is set but $ROUTER_JAR or $ADMIN_JAR is missing"
+    return 0
+  fi
   if [ ! -f "$ROUTER_JAR" ] || [ ! -f "$ADMIN_JAR" ] \
     || [ -n "$(find pom.xml router/pom.xml router/src/main flags-admin/pom.xml flags-admin/src/main \
       -newer "$ROUTER_JAR" -print -quit)" ]; then
@@ -154,8 +159,9 @@ start_replica() {
       sign=-
       abs="${skew_ms#-}"
     fi
-    preload=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))"
-      FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1)
+    # A constant offset on every clock (monotonic too, which is harmless: only its differences count); excluding
+    # the monotonic clock makes libfaketime turn the JVM's timed waits into busy loops
+    preload=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))")
   fi
   # shellcheck disable=SC2086
   env FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i)) FERRY_ADMIN_PORT=$((18200 + i)) \
@@ -188,6 +194,19 @@ all_ready() {
   done
 }
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+check_ports() {
+  local n="$1" p i busy=()
+  for p in "$PORT" "$STATS_PORT" "$LEGACY_PORT" "$NEW_PORT"; do port_free "$p" || busy+=("$p"); done
+  for i in $(seq 1 "$n"); do
+    for p in $((18100 + i)) $((18200 + i)) $((18300 + i)); do port_free "$p" || busy+=("$p"); done
+  done
+  [ ${#busy[@]} -eq 0 ] || die "ports in use: ${busy[*]} (expected: free; another fleet? 'fleet.sh stop' with its FLEET_DIR)"
+}
+
+backends_up() { ! port_free "$LEGACY_PORT" && ! port_free "$NEW_PORT"; }
+
 cmd_start() {
   local n="${1:-3}"
   [[ "$n" =~ ^[1-9]$ ]] || die "replicas: '$n' (expected: 1 to 9)"
@@ -196,6 +215,7 @@ cmd_start() {
     cmd_print
     return 0
   fi
+  check_ports "$n"
   ensure_tools
   deploy/unleash/unleash.sh start >/dev/null
   ensure_jars
@@ -209,6 +229,7 @@ cmd_start() {
     "$LEGACY_PORT" "$NEW_PORT" "$DIR/sequence.log" >"$DIR/backends.log" 2>&1 </dev/null &
   echo $! >"$DIR/backends.pid"
   echo "$n" >"$DIR/replicas"
+  wait_until 30 "the backends listening" backends_up
   haproxy_config "$n" >"$DIR/haproxy.cfg"
   haproxy -c -q -f "$DIR/haproxy.cfg"
   haproxy -D -q -f "$DIR/haproxy.cfg"

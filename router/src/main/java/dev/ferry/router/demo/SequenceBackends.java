@@ -64,8 +64,8 @@ public final class SequenceBackends implements AutoCloseable {
                     long now = java.time.temporal.ChronoUnit.MICROS.between(
                             java.time.Instant.EPOCH, java.time.Instant.now());
                     String tenant = req.requestHeaders().get("X-Tenant-Id", "-");
-                    pending.add(sequence.incrementAndGet() + "\t" + name + "\t" + tenant + "\t" + req.method().name()
-                            + "\t" + req.uri() + "\t" + now);
+                    pending.add(sequence.incrementAndGet() + "\t" + name + "\t" + tenant + "\t"
+                            + req.method().name() + "\t" + req.uri() + "\t" + now);
                     return req.receive()
                             .then()
                             .then(res.header("X-Served-By", name)
@@ -106,8 +106,7 @@ public final class SequenceBackends implements AutoCloseable {
             System.err.println("usage: SequenceBackends LEGACY_PORT NEW_PORT LOG_FILE");
             System.exit(2);
         }
-        SequenceBackends backends =
-                start(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Path.of(args[2]));
+        SequenceBackends backends = start(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Path.of(args[2]));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

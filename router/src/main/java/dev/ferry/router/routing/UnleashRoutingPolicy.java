@@ -328,10 +328,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         String definition = ClientFeatures.flagDefinition(json, config.flagName());
         boolean present = definition != null;
         String digest = present ? ClientFeatures.digest(definition) : "";
-        if (confirmedAt != null) {
-            lastSync.set(confirmedAt);
-        }
         if (current.loaded() && digest.equals(current.digest()) && present == current.flagPresent()) {
+            confirm(confirmedAt);
             return;
         }
         UnleashEngine engine = new UnleashEngine();
@@ -360,6 +358,9 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
         boundaries.schedule(json);
         FlagState previous = state.getAndSet(next);
+        // Only now is the state fresh: the cutover step releases what it held for a stale state when it sees this,
+        // and the released requests must be decided by the state that confirmed it, not the one before
+        confirm(confirmedAt);
         if (present) {
             recheckActiveTenants(previous, next);
         }
@@ -393,6 +394,12 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
                 next.decisions().put(tenant, evaluate(next, decision.tenant()));
             }
         });
+    }
+
+    private void confirm(Instant confirmedAt) {
+        if (confirmedAt != null) {
+            lastSync.set(confirmedAt);
+        }
     }
 
     /** A scheduled switch time passed: same state, fresh decisions. */
