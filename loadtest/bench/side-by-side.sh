@@ -175,7 +175,8 @@ FIXED_POST_PERCENT=${FIXED_POST_PERCENT:-0}
 FIXED_TENANTS=${FIXED_TENANTS:-1000}
 : > "$OUT/fixed.txt"
 if [ -n "$FIXED_RATES" ]; then
-  ./mvnw -q -B -pl loadtest test-compile >/dev/null
+  # The simulations use flags-admin's code: install the modules they need, then run them alone
+  ./mvnw -q -B -pl loadtest -am install -DskipTests -Dspotless.check.skip=true >/dev/null
   for rate in $FIXED_RATES; do
     for target in $FIXED_TARGETS; do
       port=$NGINX_PORT; [ "$target" = ferry ] && port=$FERRY_PORT

@@ -114,22 +114,41 @@ final class Output {
             print(JSON.valueToTree(body));
             return;
         }
-        Table table = new Table("ROUTER", "READY", "ROUTING TABLE", "REVISION", "FROM", "AGE");
+        Table table = new Table("ROUTER", "READY", "ROUTING TABLE", "REVISION", "FROM", "AGE", "CLOCK", "HELD");
+        List<String> warnings = new ArrayList<>();
         for (FleetCheck.Replica r : verdict.replicas()) {
             if (!r.reachable()) {
-                table.row(r.router(), "-", "-", "-", "-", r.error());
+                table.row(r.router(), "-", "-", "-", "-", r.error(), "-", "-");
                 continue;
             }
+            FleetCheck.Bounds b = r.bounds();
             table.row(
                     r.router(),
                     r.ready() ? "yes" : "NO: " + r.notReadyBecause(),
                     r.routingTable(),
                     r.revision() == null ? "-" : r.revision(),
                     r.origin() == null ? "-" : r.origin(),
-                    r.ageSeconds() == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", r.ageSeconds()));
+                    (r.ageSeconds() == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", r.ageSeconds()))
+                            + (b != null && b.stale() ? " STALE" : ""),
+                    r.clockOffsetMillis() == null
+                            ? "-"
+                            : String.format(java.util.Locale.ROOT, "%+d ms", r.clockOffsetMillis()),
+                    b == null ? "-" : Integer.toString(b.held()));
+            if (b != null && b.stale()) {
+                warnings.add(r.router() + " is STALE: it cannot confirm its flag state within its lease and refuses"
+                        + " legacy-bound requests (503 routing_stale); see docs/troubleshooting.md.");
+            }
+            if (b != null
+                    && r.clockOffsetMillis() != null
+                    && Math.abs(r.clockOffsetMillis()) > b.clockSkewSeconds() * 1000) {
+                warnings.add(r.router() + "'s clock is " + r.clockOffsetMillis() + " ms off this machine's, more than"
+                        + " its cutover.clock-skew (" + Math.round(b.clockSkewSeconds() * 1000) + " ms): a move may"
+                        + " not switch it at the same instant as the others; synchronise the clocks (chrony, NTP).");
+            }
         }
         table.print(out, "");
         out.println();
+        warnings.forEach(w -> out.println(wrap("Warning: " + w, "  ")));
         int n = verdict.replicas().size();
         if (verdict.agrees()) {
             out.println("The fleet agrees: " + (n == 1 ? "its one replica routes" : "all " + n + " replicas route")
