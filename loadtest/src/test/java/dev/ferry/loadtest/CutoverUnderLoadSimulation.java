@@ -123,7 +123,7 @@ public final class CutoverUnderLoadSimulation extends Simulation {
                                 .successfulRequests()
                                 .count()
                                 .gt(0L),
-                        Expectations.p99())
+                        Expectations.p99(2500))
                 .maxDuration(traffic.plusSeconds(30));
     }
 

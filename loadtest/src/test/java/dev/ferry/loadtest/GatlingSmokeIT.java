@@ -76,7 +76,7 @@ class GatlingSmokeIT {
         GatlingRun run = run(
                 CutoverUnderLoadSimulation.class,
                 "ferry.flagsFile=" + router.flagsFile()
-                        + " rate=100 tenants=5 controlTenants=3 before=2 after=2 switchTimeout=5 p99Millis=1000");
+                        + " rate=100 tenants=5 controlTenants=3 before=2 after=2 switchTimeout=12");
 
         assertThat(run.exitCode())
                 .as("Gatling's exit code (2: an assertion failed)")
