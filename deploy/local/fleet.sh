@@ -80,6 +80,11 @@ unleash_api() { # METHOD PATH [BODY]
 
 ensure_flags() {
   local f
+  # A fresh routing flag for every fleet: the proofs add a rule each, and Unleash allows 30 per flag and environment
+  if [ "$(unleash_api GET "/api/admin/projects/default/features/$FLAG")" = 200 ]; then
+    unleash_api DELETE "/api/admin/projects/default/features/$FLAG" >/dev/null
+    unleash_api DELETE "/api/admin/archive/$FLAG" >/dev/null
+  fi
   for f in "$FLAG" "$WINDOW"; do
     case "$(unleash_api GET "/api/admin/projects/default/features/$f")" in
       200) ;;

@@ -137,6 +137,12 @@ public final class FleetCutoverSimulation extends Simulation {
                 .asLongAs(session -> !aside.get().isDone())
                 .on(pause(Duration.ofMillis(50)))
                 .exec(session -> {
+                    aside.get().whenComplete((ok, error) -> {
+                        if (error != null) {
+                            System.err.println("The fleet proof could not move the tenants: " + error);
+                            error.printStackTrace();
+                        }
+                    });
                     aside.get().join(); // a failed move fails the run here
                     return session;
                 })

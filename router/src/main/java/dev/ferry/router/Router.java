@@ -2,11 +2,13 @@ package dev.ferry.router;
 
 import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
+import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
+import dev.ferry.router.forwarding.LookalikeHeaders;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.forwarding.RelayBuffers;
 import dev.ferry.router.metrics.RouterMeters;
@@ -73,9 +75,16 @@ public final class Router implements AutoCloseable {
         this.cutover = new Cutover(config.cutover(), routing, meters, clock);
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts());
         BackendBreakers breakers = new BackendBreakers(config.breaker());
-        ProxyHeaders headers = new ProxyHeaders(config.forwarding());
+        LookalikeHeaders lookalikes = new LookalikeHeaders(
+                config.forwarding().lookalikes() == ForwardingConfig.Lookalikes.REJECT,
+                List.of(
+                        config.tenant().header(),
+                        config.forwarding().tenantHeader(),
+                        config.forwarding().servedByHeader()));
+        ProxyHeaders headers = new ProxyHeaders(config.forwarding(), lookalikes);
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
-        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, breakers, meters);
+        this.pipeline =
+                new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, lookalikes, breakers, meters);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null

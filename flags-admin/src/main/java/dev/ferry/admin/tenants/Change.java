@@ -110,6 +110,7 @@ public sealed interface Change {
                 throw new BadInputException(
                         "--rule " + rule + " (expected: a list to new; " + rule + " keeps tenants on legacy)");
             }
+            m = Changes.compacted(m, now);
             List<Rule> rules = new ArrayList<>(m.rules());
             Rule existing = m.rule(rule).orElse(null);
             if (existing == null) {
@@ -209,6 +210,7 @@ public sealed interface Change {
 
         @Override
         public Migration apply(Migration m, Instant now) {
+            m = Changes.compacted(m, now);
             List<Rule> rules = new ArrayList<>(m.rules());
             Rule existing = m.rule(name).orElse(null);
             if (existing == null) {

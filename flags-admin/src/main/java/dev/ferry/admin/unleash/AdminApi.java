@@ -113,7 +113,11 @@ public final class AdminApi {
     static StoreUnavailableException refused(String method, String path, Answer answer) {
         String message = answer.json().path("message").asText(abbreviate(answer.body()));
         String hint = "";
-        if (message.contains("ExceedsLimit") || message.contains("limit of")) {
+        if (message.contains("strateg") && message.contains("limit")) {
+            hint = " (Unleash allows 30 rules, its strategies, per flag and environment unless"
+                    + " UNLEASH_FEATURE_ENVIRONMENT_STRATEGIES_LIMIT raises it; flags-admin folds a scheduled move's own"
+                    + " rule into the rule it was made beside once its time is an hour past)";
+        } else if (message.contains("ExceedsLimit") || message.contains("limit of")) {
             hint = " (a list longer than the server allows: start it with UNLEASH_CONSTRAINT_VALUES_LIMIT raised, as"
                     + " deploy/unleash/unleash.sh does)";
         } else if (answer.status() == 413) {

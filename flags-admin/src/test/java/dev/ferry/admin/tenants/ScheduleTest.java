@@ -81,6 +81,37 @@ class ScheduleTest {
     }
 
     @Test
+    void foldsAScheduledMovesOwnRuleIntoItsBaseOnceItsTimeIsAnHourPast() {
+        Instant twoHoursAgo = Instant.parse("2026-12-06T08:00:00Z");
+        Instant tenMinutesAgo = Instant.parse("2026-12-06T09:50:00Z");
+        Migration m = new Migration(
+                "route-tenant-to-new",
+                true,
+                List.of(
+                        Rule.list("pinned", Backend.LEGACY, false, Set.of("umbrella"), null),
+                        Rule.list("pilot", Backend.NEW, false, Set.of("acme"), null),
+                        Rule.list("pilot-20261206-080000", Backend.NEW, false, Set.of("globex"), twoHoursAgo),
+                        Rule.list("pilot-20261206-095000", Backend.NEW, false, Set.of("hooli"), tenMinutesAgo),
+                        Rule.wave("wave-1", 10, "wave-1", null),
+                        Rule.wave("wave-1-20261206-080000", 30, "wave-1", twoHoursAgo)),
+                "r1");
+
+        Migration next = Change.move(Set.of("initech"), Backend.NEW, null, Schedule.fleetSafe(NOW), MOVE)
+                .apply(m, NOW);
+
+        assertThat(next.rules())
+                .extracting(Rule::name)
+                .containsExactly("pinned", "pilot", "pilot-20261206-100006", "pilot-20261206-095000", "wave-1");
+        assertThat(next.rule("pilot").orElseThrow().tenants()).containsExactlyInAnyOrder("acme", "globex");
+        assertThat(next.rule("wave-1").orElseThrow().percent()).isEqualTo(30);
+        for (String tenant : List.of("acme", "globex", "hooli", "umbrella", "tenant-42")) {
+            assertThat(next.place(tenant, NOW).backend())
+                    .as("nobody changes backend by the folding: %s", tenant)
+                    .isEqualTo(m.place(tenant, NOW).backend());
+        }
+    }
+
+    @Test
     void raisesAWaveInForceAtItsTimeWithAWaveOfTheSameGroup() {
         Instant at = Instant.parse("2026-12-06T10:00:06Z");
         Migration m =

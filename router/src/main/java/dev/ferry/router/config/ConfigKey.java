@@ -150,6 +150,10 @@ public enum ConfigKey {
             "forwarding.fast-path",
             "true",
             "Relay plain HTTP/1.1 requests to plain-HTTP backends on Netty directly (about half the CPU per request); `false` sends every request through Reactor Netty's client, as HTTP/2, WebSockets and HTTPS backends always go."),
+    FORWARD_LOOKALIKE_HEADERS(
+            "forwarding.lookalike-headers",
+            "reject",
+            "A client header whose name differs from one Ferry sets or trusts only by `_` for `-` (`X_Tenant_Id`, `X_Forwarded_For`, `X_Ferry_...`): many backends (CGI, WSGI, PHP) read both spellings as one. `reject`: 400 `request_invalid` naming it; `strip`: dropped. Never forwarded either way."),
     CUTOVER_CLOCK_SKEW(
             "cutover.clock-skew",
             "250ms",

@@ -375,7 +375,8 @@ public final class ConfigLoader {
                 header(ConfigKey.FORWARD_TENANT_HEADER),
                 bool(ConfigKey.FORWARD_PRESERVE_HOST),
                 bool(ConfigKey.FORWARD_TRUST_FORWARDED),
-                bool(ConfigKey.FORWARD_FAST_PATH)));
+                bool(ConfigKey.FORWARD_FAST_PATH),
+                choice(ConfigKey.FORWARD_LOOKALIKE_HEADERS, ForwardingConfig.Lookalikes.class)));
         ShutdownConfig shutdown = record(() ->
                 new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
         CutoverConfig cutover = record(() -> new CutoverConfig(

@@ -30,6 +30,8 @@ import java.util.Map;
  *   <li>Headers that could fake the routing decision are not the client's to send: every {@code X-Ferry-*} header is
  *       dropped, the tenant header the backend sees is set to the tenant Ferry resolved, and {@code X-Forwarded-*} /
  *       {@code Forwarded} are replaced unless the operator trusts the hop in front of Ferry.
+ *   <li>Headers that only look like one of those ({@code X_Tenant_Id}: many backends read it as {@code X-Tenant-Id})
+ *       are never forwarded ({@link LookalikeHeaders}).
  *   <li>{@code X-Forwarded-For/Proto/Host} and {@code Via} are set.
  * </ul>
  */
@@ -57,12 +59,22 @@ public final class ProxyHeaders {
     private static final AsciiString VIA_1_1 = AsciiString.cached("1.1 " + PSEUDONYM);
 
     private final ForwardingConfig config;
+    private final LookalikeHeaders lookalikes;
     private final AsciiString tenantHeader;
     private final AsciiString servedByHeader;
     private final AsciiString[] backendTags = new AsciiString[Backend.values().length];
 
+    /** Lookalikes of the forwarding headers are stripped, the tenant header the client names being X-Tenant-Id. */
     public ProxyHeaders(ForwardingConfig config) {
+        this(
+                config,
+                new LookalikeHeaders(false, List.of(config.tenantHeader(), config.servedByHeader(), "X-Tenant-Id")));
+    }
+
+    /** @param lookalikes which client headers only look like one Ferry sets or trusts: never forwarded */
+    public ProxyHeaders(ForwardingConfig config, LookalikeHeaders lookalikes) {
         this.config = config;
+        this.lookalikes = lookalikes;
         this.tenantHeader = AsciiString.of(config.tenantHeader());
         this.servedByHeader = AsciiString.of(config.servedByHeader());
         for (Backend backend : Backend.values()) {
@@ -123,6 +135,9 @@ public final class ProxyHeaders {
         }
         if (!tenantHeader.isEmpty() && tenantHeader.contentEqualsIgnoreCase(name)) {
             return true;
+        }
+        if (lookalikes.isLookalike(name)) {
+            return true; // X_Tenant_Id: many backends read it as X-Tenant-Id
         }
         return !config.trustForwardedHeaders()
                 && (startsWithIgnoreCase(name, "x-forwarded-") || equalsIgnoreCase(name, "forwarded"));

@@ -9,6 +9,7 @@ import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.exchange.ClientAbortException;
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
+import dev.ferry.router.forwarding.LookalikeHeaders;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.pipeline.Admission.Admitted;
@@ -45,6 +46,7 @@ public final class Pipeline {
     private final WhenMissing whenMissing;
     private final UnleashRoutingPolicy routing;
     private final Cutover cutover;
+    private final LookalikeHeaders lookalikes;
     private final BackendBreakers breakers;
     private final RouterMeters meters;
     private final FailureLog failureLog = new FailureLog();
@@ -58,12 +60,14 @@ public final class Pipeline {
             WhenMissing whenMissing,
             UnleashRoutingPolicy routing,
             Cutover cutover,
+            LookalikeHeaders lookalikes,
             BackendBreakers breakers,
             RouterMeters meters) {
         this.tenants = tenants;
         this.whenMissing = whenMissing;
         this.routing = routing;
         this.cutover = cutover;
+        this.lookalikes = lookalikes;
         this.breakers = breakers;
         this.meters = meters;
     }
@@ -74,7 +78,9 @@ public final class Pipeline {
         TenantId tenant = null;
         RoutingDecision decision = null;
         try {
-            String target = RequestTarget.originForm(head.method(), head.uri()); // 0. only paths
+            String target = RequestTarget.originForm(head.method(), head.uri()); // 0. only paths, one authority,
+            RequestTarget.checkHost(head.version(), head.uri(), head.headers()); //    no lookalike headers
+            checkLookalikes(head.headers());
             TenantResolution resolved = tenants.resolve(head.headers(), target); // 1. who
             tenant = resolved.tenant();
             decision = decide(resolved); // 2. where
@@ -163,6 +169,20 @@ public final class Pipeline {
         throw new ProxyException(
                 ProxyFailure.TENANT_MISSING,
                 "the request names no tenant (expected: " + tenants.describeSources() + ")");
+    }
+
+    /** A header that only looks like one Ferry sets or trusts ({@code X_Tenant_Id}), when such are refused. */
+    private void checkLookalikes(HttpHeaders headers) {
+        if (lookalikes.rejects()) {
+            String lookalike = lookalikes.find(headers);
+            if (lookalike != null) {
+                throw new ProxyException(
+                        ProxyFailure.REQUEST_INVALID,
+                        "header '" + lookalike + "' differs from one Ferry sets or trusts only by '_' for '-', and many"
+                                + " backends read both as one (expected: no such header; see"
+                                + " forwarding.lookalike-headers)");
+            }
+        }
     }
 
     /** A WebSocket upgrade must be one a backend can accept: it is relayed frame by frame once accepted. */

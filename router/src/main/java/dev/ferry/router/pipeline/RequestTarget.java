@@ -2,7 +2,12 @@ package dev.ferry.router.pipeline;
 
 import dev.ferry.router.exchange.ProxyException;
 import dev.ferry.router.exchange.ProxyFailure;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Only paths are forwarded. A request target in absolute form ({@code GET http://host/path}, RFC 9112 §3.2.2) is
@@ -31,6 +36,50 @@ final class RequestTarget {
         throw invalid("request target '" + dev.ferry.router.tenant.TenantIdRules.printable(target)
                 + "' is not a path (expected: origin form, such as /orders?id=7)");
     }
+
+    /**
+     * The request's authority, checked as RFC 9112 §3.2 asks of a server: an HTTP/1.1 request has exactly one
+     * {@code Host} (HTTP/1.0 and HTTP/2 at most one), its value is a host and an optional port, and an absolute-form
+     * target names the same authority. Anything else is refused before it is routed or forwarded: two parties (Ferry
+     * and a backend, or two backends) must never read a request's authority differently.
+     */
+    static void checkHost(HttpVersion version, String target, HttpHeaders headers) {
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            throw invalid("the request has " + hosts.size() + " Host headers (expected: exactly one)");
+        }
+        if (hosts.isEmpty()) {
+            if (version.majorVersion() == 1 && version.minorVersion() == 1) {
+                throw invalid("the request has no Host header (expected: one, as every HTTP/1.1 request must)");
+            }
+            return;
+        }
+        String host = hosts.get(0);
+        if (!host.isEmpty() && !HOST.matcher(host).matches()) {
+            throw invalid("Host '" + dev.ferry.router.tenant.TenantIdRules.printable(host)
+                    + "' is not a host with an optional port (expected: such as api.example.com or 10.0.0.5:8080)");
+        }
+        int scheme = target.indexOf("://");
+        if (!target.startsWith("/") && scheme > 0) {
+            int end = scheme + 3;
+            while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+                end++;
+            }
+            String authority = target.substring(scheme + 3, end);
+            if (!authority.equalsIgnoreCase(host)) {
+                throw invalid("the request target names '" + dev.ferry.router.tenant.TenantIdRules.printable(authority)
+                        + "' but Host says '" + dev.ferry.router.tenant.TenantIdRules.printable(host)
+                        + "' (expected: the same authority in both)");
+            }
+        }
+    }
+
+    /**
+     * uri-host [":" port]: a registered name or IPv4 address, or an IP literal in brackets. RFC 3986 would let a
+     * registered name carry sub-delimiters ({@code ,;=!$&'()*+}); no real host does, and {@code a,b} is what two Host
+     * lines merged by an intermediary look like.
+     */
+    private static final Pattern HOST = Pattern.compile("(?:[A-Za-z0-9._~%-]+|\\[[0-9A-Fa-f:.vV]+])(?::[0-9]{1,5})?");
 
     private static ProxyException invalid(String message) {
         return new ProxyException(ProxyFailure.REQUEST_INVALID, message);

@@ -47,7 +47,12 @@ public final class ReactorTransport {
 
     public Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         RequestHead head = new RequestHead(
-                Transport.REACTOR, request.method(), request.uri(), request.requestHeaders(), System.nanoTime());
+                Transport.REACTOR,
+                request.version(),
+                request.method(),
+                request.uri(),
+                request.requestHeaders(),
+                System.nanoTime());
         return serve(pipeline.admit(head), request, response);
     }
 

@@ -67,7 +67,9 @@ class ConfigLoaderTest {
                         Optional.of(flagsFile),
                         Optional.empty(),
                         100000));
-        assertThat(config.forwarding()).isEqualTo(new ForwardingConfig("", "X-Tenant-Id", false, false));
+        assertThat(config.forwarding())
+                .isEqualTo(new ForwardingConfig(
+                        "", "X-Tenant-Id", false, false, true, ForwardingConfig.Lookalikes.REJECT));
         assertThat(config.shutdown()).isEqualTo(new ShutdownConfig(Duration.ZERO, Duration.ofSeconds(30)));
     }
 

@@ -3,12 +3,14 @@ package dev.ferry.router.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.router.config.ConfigLoader;
+import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.config.InvalidConfigException;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.forwarding.BackendClients;
 import dev.ferry.router.forwarding.BackendPool;
+import dev.ferry.router.forwarding.LookalikeHeaders;
 import dev.ferry.router.forwarding.ProxyHeaders;
 import dev.ferry.router.metrics.RouterMeters;
 import dev.ferry.router.pipeline.ErrorResponses;
@@ -104,11 +106,15 @@ final class FastPathFixture implements AutoCloseable {
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), connectors);
         BackendBreakers breakers = new BackendBreakers(config.breaker());
         this.cutover = new Cutover(config.cutover(), routing, meters, Clock.systemUTC());
-        this.pipeline = new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, breakers, meters);
+        LookalikeHeaders lookalikes = new LookalikeHeaders(
+                config.forwarding().lookalikes() == ForwardingConfig.Lookalikes.REJECT,
+                java.util.List.of(config.tenant().header(), config.forwarding().tenantHeader()));
+        this.pipeline =
+                new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, lookalikes, breakers, meters);
         this.fastPath = new FastPath(
                 pipeline,
                 clients,
-                new ProxyHeaders(config.forwarding()),
+                new ProxyHeaders(config.forwarding(), lookalikes),
                 new ErrorResponses(breakers.retryAfterSeconds()),
                 config.timeouts().clientRead(),
                 Duration.ofSeconds(60));
