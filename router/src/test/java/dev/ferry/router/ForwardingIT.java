@@ -380,12 +380,14 @@ class ForwardingIT {
                 router.router().port(),
                 """
                 GET http://127.0.0.1:%d/secret?x=1 HTTP/1.1\r
-                Host: 127.0.0.1\r
+                Host: 127.0.0.1:%d\r
                 X-Tenant-Id: acme\r
                 Connection: close\r
                 \r
                 """
-                        .formatted(backends.of(Backend.NEW).port()));
+                        .formatted(
+                                backends.of(Backend.NEW).port(),
+                                backends.of(Backend.NEW).port()));
 
         assertThat(response).startsWith("HTTP/1.1 200").endsWith("served by legacy\r\n0\r\n\r\n");
         backends.of(Backend.LEGACY).verify(anyRequestedFor(urlEqualTo("/secret?x=1")));
