@@ -83,8 +83,15 @@ public final class Router implements AutoCloseable {
                         config.forwarding().servedByHeader()));
         ProxyHeaders headers = new ProxyHeaders(config.forwarding(), lookalikes);
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
-        this.pipeline =
-                new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, lookalikes, breakers, meters);
+        this.pipeline = new Pipeline(
+                tenants,
+                config.tenant().whenMissing(),
+                routing,
+                cutover,
+                lookalikes,
+                config.limits().maxRequestBody(),
+                breakers,
+                meters);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null

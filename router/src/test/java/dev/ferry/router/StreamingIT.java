@@ -57,7 +57,9 @@ class StreamingIT {
                         "shutdown.drain-delay",
                         "1s",
                         "shutdown.timeout",
-                        "10s"));
+                        "10s",
+                        "limits.max-request-body",
+                        "2g"));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> router.admin("/health/ready").statusCode() == 200);
     }

@@ -154,6 +154,10 @@ public enum ConfigKey {
             "forwarding.lookalike-headers",
             "reject",
             "A client header whose name differs from one Ferry sets or trusts only by `_` for `-` (`X_Tenant_Id`, `X_Forwarded_For`, `X_Ferry_...`): many backends (CGI, WSGI, PHP) read both spellings as one. `reject`: 400 `request_invalid` naming it; `strip`: dropped. Never forwarded either way."),
+    LIMITS_MAX_REQUEST_BODY(
+            "limits.max-request-body",
+            "100m",
+            "Largest request body forwarded (`512k`, `100m`, `1g`). A larger declared `Content-Length` gets 413 `body_too_large` before anything is sent; a streamed (chunked, HTTP/2) body that grows past it is cut off: the backend's connection is closed so it never sees the request complete, and the client gets 413 (or its connection closed if the response had started)."),
     CUTOVER_CLOCK_SKEW(
             "cutover.clock-skew",
             "250ms",

@@ -244,6 +244,15 @@ public final class ConfigLoader {
         }
     }
 
+    private long size(ConfigKey key) {
+        try {
+            return Sizes.parse(text(key));
+        } catch (IllegalArgumentException e) {
+            fail(key, "a size such as 512k, 100m or 1g");
+            return Sizes.parse(key.defaultValue());
+        }
+    }
+
     private <E extends Enum<E>> E choice(ConfigKey key, Class<E> type) {
         String raw = text(key);
         for (E e : type.getEnumConstants()) {
@@ -379,6 +388,7 @@ public final class ConfigLoader {
                 choice(ConfigKey.FORWARD_LOOKALIKE_HEADERS, ForwardingConfig.Lookalikes.class)));
         ShutdownConfig shutdown = record(() ->
                 new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
+        LimitsConfig limits = record(() -> new LimitsConfig(size(ConfigKey.LIMITS_MAX_REQUEST_BODY)));
         CutoverConfig cutover = record(() -> new CutoverConfig(
                 duration(ConfigKey.CUTOVER_CLOCK_SKEW),
                 duration(ConfigKey.CUTOVER_LEGACY_DEADLINE),
@@ -405,7 +415,7 @@ public final class ConfigLoader {
             return null;
         }
         return new RouterConfig(
-                listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, cutover, shutdown);
+                listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, limits, cutover, shutdown);
     }
 
     /** The check URL with a stand-in tenant must be a plain http(s) URL; {@code {tenant}} may be anywhere in it. */

@@ -13,6 +13,7 @@ public record RouterConfig(
         TenantConfig tenant,
         FlagsConfig flags,
         ForwardingConfig forwarding,
+        LimitsConfig limits,
         CutoverConfig cutover,
         ShutdownConfig shutdown) {
     public RouterConfig {
@@ -25,6 +26,7 @@ public record RouterConfig(
         requireNonNull(tenant, "tenant");
         requireNonNull(flags, "flags");
         requireNonNull(forwarding, "forwarding");
+        requireNonNull(limits, "limits");
         requireNonNull(cutover, "cutover");
         requireNonNull(shutdown, "shutdown");
     }

@@ -15,6 +15,8 @@ import java.util.function.Predicate;
 public enum ProxyFailure {
     /** A request target Ferry does not forward: absolute-form to a host, authority-form, {@code *}, CONNECT. */
     REQUEST_INVALID(HttpResponseStatus.BAD_REQUEST, "request_invalid", false),
+    /** A request body larger than {@code limits.max-request-body}, declared or streamed. */
+    BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", false),
     TENANT_MISSING(HttpResponseStatus.BAD_REQUEST, "tenant_missing", false),
     TENANT_INVALID(HttpResponseStatus.BAD_REQUEST, "tenant_invalid", false),
     TENANT_AMBIGUOUS(HttpResponseStatus.BAD_REQUEST, "tenant_ambiguous", false),

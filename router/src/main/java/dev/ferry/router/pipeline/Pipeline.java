@@ -47,6 +47,7 @@ public final class Pipeline {
     private final UnleashRoutingPolicy routing;
     private final Cutover cutover;
     private final LookalikeHeaders lookalikes;
+    private final long maxRequestBody;
     private final BackendBreakers breakers;
     private final RouterMeters meters;
     private final FailureLog failureLog = new FailureLog();
@@ -61,6 +62,7 @@ public final class Pipeline {
             UnleashRoutingPolicy routing,
             Cutover cutover,
             LookalikeHeaders lookalikes,
+            long maxRequestBody,
             BackendBreakers breakers,
             RouterMeters meters) {
         this.tenants = tenants;
@@ -68,6 +70,7 @@ public final class Pipeline {
         this.routing = routing;
         this.cutover = cutover;
         this.lookalikes = lookalikes;
+        this.maxRequestBody = maxRequestBody;
         this.breakers = breakers;
         this.meters = meters;
     }
@@ -81,6 +84,7 @@ public final class Pipeline {
             String target = RequestTarget.originForm(head.method(), head.uri()); // 0. only paths, one authority,
             RequestTarget.checkHost(head.version(), head.uri(), head.headers()); //    no lookalike headers
             checkLookalikes(head.headers());
+            checkDeclaredLength(head.headers());
             TenantResolution resolved = tenants.resolve(head.headers(), target); // 1. who
             tenant = resolved.tenant();
             decision = decide(resolved); // 2. where
@@ -169,6 +173,31 @@ public final class Pipeline {
         throw new ProxyException(
                 ProxyFailure.TENANT_MISSING,
                 "the request names no tenant (expected: " + tenants.describeSources() + ")");
+    }
+
+    /** A declared body larger than the limit is refused before anything is sent. */
+    private void checkDeclaredLength(HttpHeaders headers) {
+        String length = headers.get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null && length.length() > 0 && length.length() < 20 && Long.parseLong(length) > maxRequestBody) {
+            throw bodyTooLarge(length + " bytes declared");
+        }
+    }
+
+    /**
+     * The largest request body forwarded: a transport streaming a body counts it and, past this, cuts the backend's
+     * request off and answers {@link #bodyTooLarge}.
+     */
+    public long maxRequestBody() {
+        return maxRequestBody;
+    }
+
+    /** The error for a body over the limit, {@code what} saying how large it is (or grew). */
+    public ProxyException bodyTooLarge(String what) {
+        return new ProxyException(
+                ProxyFailure.BODY_TOO_LARGE,
+                "the request body is larger than limits.max-request-body, "
+                        + dev.ferry.router.config.Sizes.format(maxRequestBody) + " (" + what
+                        + "); nothing of it reached a backend as a complete request");
     }
 
     /** A header that only looks like one Ferry sets or trusts ({@code X_Tenant_Id}), when such are refused. */

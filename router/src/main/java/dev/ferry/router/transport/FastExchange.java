@@ -204,6 +204,10 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
             return;
         }
         tally.requestBytes += content.content().readableBytes();
+        if (tally.requestBytes > shared.pipeline.maxRequestBody()) {
+            tooLarge(content);
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestRead = true;
@@ -242,6 +246,29 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
                 ProxyFailure.REQUEST_INVALID,
                 "the request body could not be read: " + (cause == null ? "malformed" : cause.getMessage())
                         + " (expected: a body framed by Content-Length or valid chunked encoding)"));
+        if (client.state() == ClientLeg.State.STREAMING) {
+            abort();
+        } else {
+            respondWith(answer);
+        }
+    }
+
+    /**
+     * A streamed body grew past the limit: the backend's connection (if any) is closed, so that it never sees the
+     * request complete, and the client gets 413 (or its connection closed, if the response had started). The rest of
+     * the body is not read: the connection closes after the answer.
+     */
+    private void tooLarge(HttpContent content) {
+        content.release();
+        requestRead = true;
+        closeAfter = true;
+        leg.detach(false); // not reusable: closed with the request cut short
+        leg.releasePending();
+        if (ended || client.done()) {
+            endIfDone();
+            return;
+        }
+        Refusal answer = failed(shared.pipeline.bodyTooLarge("more than that streamed"));
         if (client.state() == ClientLeg.State.STREAMING) {
             abort();
         } else {

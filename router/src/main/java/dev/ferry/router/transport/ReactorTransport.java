@@ -123,10 +123,20 @@ public final class ReactorTransport {
                         return outbound;
                     }
                     ProxyHeaders.frameBody(request.requestHeaders(), true);
+                    long max = pipeline.maxRequestBody();
                     return outbound.send(in.receive()
                             .retain()
-                            .doOnNext(b -> tally.requestBytes += b.readableBytes())
-                            .onErrorMap(ClientAbortException::new));
+                            .onErrorMap(ClientAbortException::new)
+                            .handle((b, sink) -> {
+                                tally.requestBytes += b.readableBytes();
+                                if (tally.requestBytes > max) {
+                                    // Cut off: the connection to the backend closes mid-body, never complete
+                                    b.release();
+                                    sink.error(pipeline.bodyTooLarge("more than that streamed"));
+                                } else {
+                                    sink.next(b);
+                                }
+                            }));
                 })
                 .response((response, body) -> {
                     int status = response.status().code();

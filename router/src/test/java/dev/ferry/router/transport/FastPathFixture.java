@@ -109,8 +109,15 @@ final class FastPathFixture implements AutoCloseable {
         LookalikeHeaders lookalikes = new LookalikeHeaders(
                 config.forwarding().lookalikes() == ForwardingConfig.Lookalikes.REJECT,
                 java.util.List.of(config.tenant().header(), config.forwarding().tenantHeader()));
-        this.pipeline =
-                new Pipeline(tenants, config.tenant().whenMissing(), routing, cutover, lookalikes, breakers, meters);
+        this.pipeline = new Pipeline(
+                tenants,
+                config.tenant().whenMissing(),
+                routing,
+                cutover,
+                lookalikes,
+                config.limits().maxRequestBody(),
+                breakers,
+                meters);
         this.fastPath = new FastPath(
                 pipeline,
                 clients,
