@@ -301,11 +301,21 @@ public final class ConfigLoader {
         if (raw.isEmpty()) {
             return Optional.empty();
         }
-        Path p = Path.of(raw);
-        if (mustExist && !Files.isRegularFile(p)) {
+        Path p = filePath(key);
+        if (mustExist && !unparsable.contains(key) && !Files.isRegularFile(p)) {
             problems.add(key.key() + ": '" + raw + "' does not exist or is not a file (expected: a readable file)");
         }
         return Optional.of(p);
+    }
+
+    /** A path the file system can name (a NUL character, say, it cannot); a stand-in after reporting one. */
+    private Path filePath(ConfigKey key) {
+        try {
+            return Path.of(text(key));
+        } catch (java.nio.file.InvalidPathException e) {
+            fail(key, "a file path");
+            return Path.of("invalid-path");
+        }
     }
 
     private URI url(ConfigKey key, boolean required) {
@@ -512,7 +522,7 @@ public final class ConfigLoader {
                     text(ConfigKey.FLAGS_UNLEASH_TOKEN),
                     text(ConfigKey.FLAGS_UNLEASH_APP_NAME),
                     duration(ConfigKey.FLAGS_UNLEASH_REFRESH),
-                    Path.of(text(ConfigKey.FLAGS_UNLEASH_BACKUP_FILE)),
+                    filePath(ConfigKey.FLAGS_UNLEASH_BACKUP_FILE),
                     path(ConfigKey.FLAGS_UNLEASH_BOOTSTRAP_FILE, true)));
             serverInvalid = s == null || url == null;
             // An invalid server is reported already; a stand-in lets the keys every source shares still be checked.
@@ -533,7 +543,7 @@ public final class ConfigLoader {
                 file,
                 server,
                 integer(ConfigKey.FLAGS_CACHE_MAX_TENANTS),
-                Path.of(text(ConfigKey.FLAGS_HELD_FILE)));
+                filePath(ConfigKey.FLAGS_HELD_FILE));
         return serverInvalid ? null : flags;
     }
 

@@ -190,6 +190,9 @@ public final class ClientFeatures {
                     + " flag variants (expected: at most one; rules carry their payload on their strategy)");
         }
         JsonNode strategies = feature.path("strategies");
+        if (!strategies.isArray()) {
+            return; // named by checkFeature
+        }
         for (int s = 0; s < strategies.size(); s++) {
             JsonNode variants = strategies.get(s).path("variants");
             String at = where + ".strategies[" + s + "]";
