@@ -54,7 +54,7 @@ public final class Cutover implements AutoCloseable {
     private final PreActivationCheck check;
     private final Queue<Hold> holds = new ConcurrentLinkedQueue<>();
     private final AtomicInteger held = new AtomicInteger();
-    private final Map<String, AtomicInteger> heldPerTenant = new ConcurrentHashMap<>();
+    private final Map<String, Integer> heldPerTenant = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ferry-cutover");
         t.setDaemon(true);
@@ -101,8 +101,14 @@ public final class Cutover implements AutoCloseable {
         if (now < at + skewMillis + deadlineMillis) {
             return true;
         }
-        return check != null && !check.passed(decision.tenant().value(), at);
+        // The check gates a move for as long as routers treat it as recent; after that the move is done, whatever
+        // the check says now (it may well be gone with the migration)
+        return check != null
+                && now < at + CHECK_HORIZON_MILLIS
+                && !check.passed(decision.tenant().value(), at);
     }
+
+    private static final long CHECK_HORIZON_MILLIS = UnleashRoutingPolicy.RECENT_SWITCH.toMillis();
 
     /**
      * The deadline of a request admitted to the backend its tenant is leaving ({@link System#nanoTime()}), or 0: it
@@ -148,13 +154,23 @@ public final class Cutover implements AutoCloseable {
     public Hold hold(RoutingDecision decision, Gate gate, long firstHeldNanos) {
         Hold.Cause cause = gate == Gate.MOVE ? Hold.Cause.MOVE : Hold.Cause.STALE;
         String tenant = decision.tenant() == null ? "" : decision.tenant().value();
-        AtomicInteger ofTenant = heldPerTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
-        boolean overall = held.incrementAndGet() > config.maxHeld();
-        boolean perTenant = ofTenant.incrementAndGet() > config.maxHeldPerTenant();
-        if (overall || perTenant) {
+        if (held.incrementAndGet() > config.maxHeld()) {
             held.decrementAndGet();
-            ofTenant.decrementAndGet();
-            release(tenant, ofTenant);
+            events.holdRefused(cause);
+            return null;
+        }
+        // Counted and checked in one step with the end of a hold of the same tenant (compute locks the entry)
+        boolean[] admitted = {false};
+        heldPerTenant.compute(tenant, (t, n) -> {
+            int count = n == null ? 0 : n;
+            if (count >= config.maxHeldPerTenant()) {
+                return n;
+            }
+            admitted[0] = true;
+            return count + 1;
+        });
+        if (!admitted[0]) {
+            held.decrementAndGet();
             events.holdRefused(cause);
             return null;
         }
@@ -188,18 +204,8 @@ public final class Cutover implements AutoCloseable {
         held.decrementAndGet();
         String tenant =
                 hold.decision().tenant() == null ? "" : hold.decision().tenant().value();
-        AtomicInteger ofTenant = heldPerTenant.get(tenant);
-        if (ofTenant != null) {
-            ofTenant.decrementAndGet();
-            release(tenant, ofTenant);
-        }
+        heldPerTenant.computeIfPresent(tenant, (t, n) -> n <= 1 ? null : n - 1);
         events.holdEnded(hold.cause(), result, System.nanoTime() - hold.startNanos());
-    }
-
-    private void release(String tenant, AtomicInteger ofTenant) {
-        if (ofTenant.get() <= 0) {
-            heldPerTenant.remove(tenant, ofTenant);
-        }
     }
 
     /** Looks at every held request: released when the gate would pass it now, timed out at its deadline. */

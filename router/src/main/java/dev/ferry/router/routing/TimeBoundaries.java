@@ -46,7 +46,10 @@ final class TimeBoundaries implements AutoCloseable {
         Instant now = clock.instant();
         for (Instant at : instants(json, flagName)) {
             if (at.isAfter(now)) {
-                long delay = Duration.between(now, at).toMillis() + 1;
+                // Rounded up, then a millisecond more: the engine sees milliseconds, and DATE_AFTER T matches
+                // from T + 1 ms on; a refresh inside millisecond T would decide again by the old rule
+                long nanos = Duration.between(now, at).toNanos();
+                long delay = (nanos + 999_999) / 1_000_000 + 1;
                 scheduled.add(timer.schedule(onBoundary, delay, TimeUnit.MILLISECONDS));
             }
         }

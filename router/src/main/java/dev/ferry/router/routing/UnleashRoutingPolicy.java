@@ -48,7 +48,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
      * How long after a scheduled move a decision still carries its time: the cutover step holds the tenant until new
      * may open (and the pre-activation check passed); a replica started later than this takes the move as done.
      */
-    static final Duration RECENT_SWITCH = Duration.ofHours(1);
+    public static final Duration RECENT_SWITCH = Duration.ofHours(1);
 
     private final FlagsConfig config;
     private final RoutingEvents events;
@@ -170,9 +170,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
      * deliberately (a flip-back the guard would refuse is no move).
      */
     private Pending pending(FlagState s, TenantId tenant, RoutingDecision now) {
-        Instant current = clock.instant();
+        // The engine sees time to the millisecond, and DATE_AFTER T is strict: through the whole millisecond T the
+        // tenant is still where it was, so T is still to come
+        Instant current = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         for (Instant at : s.switchTimes()) {
-            if (!at.isAfter(current)) {
+            if (at.isBefore(current)) {
                 continue;
             }
             RoutingDecision then = evaluate(s.engine(), config.flagName(), tenant, at.plusMillis(1));
@@ -202,7 +204,8 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
      * backend, or else the latest one that did, within the last {@link #RECENT_SWITCH}. Decisions are cached until
      * the next switch time (the cache is emptied then), so this is paid once per tenant and state.
      */
-    private RoutingDecision.Move switchNear(FlagState s, TenantId tenant, RoutingDecision now, Instant current) {
+    private RoutingDecision.Move switchNear(FlagState s, TenantId tenant, RoutingDecision now, Instant instant) {
+        Instant current = instant.truncatedTo(ChronoUnit.MILLIS);
         Pending next = pending(s, tenant, now);
         if (next != null) {
             return new RoutingDecision.Move(next.at().toEpochMilli(), next.backend());

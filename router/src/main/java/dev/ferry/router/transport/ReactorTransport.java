@@ -16,11 +16,12 @@ import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
 import java.time.Duration;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -79,7 +80,9 @@ public final class ReactorTransport {
                     Mono.error(() -> new ProxyException(
                             ProxyFailure.CUTOVER_DEADLINE,
                             "the tenant moves to another backend and this request to the one it leaves did not end"
-                                    + " within cutover.legacy-deadline")));
+                                    + " within cutover.legacy-deadline")),
+                    // on the request's own event loop, never beside it while its response is being written
+                    onEventLoop(request));
         }
         return exchange.onErrorResume(error -> fail(admitted, response, tally, error))
                 .doFinally(signal -> pipeline.finish(outcome(admitted, tally, response, signal)));
@@ -91,10 +94,8 @@ public final class ReactorTransport {
      */
     private Publisher<Void> held(Held held, HttpServerRequest request, HttpServerResponse response) {
         AtomicBoolean settled = new AtomicBoolean();
-        Executor[] loop = {Runnable::run};
-        request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
         return Mono.fromFuture(held.hold().done(), true)
-                .publishOn(Schedulers.fromExecutor(loop[0])) // on with the request's event loop, not the holds' timer
+                .publishOn(onEventLoop(request)) // on with the request's event loop, not the holds' timer
                 .then(Mono.defer(() -> settled.compareAndSet(false, true)
                         ? Mono.from(serve(pipeline.resume(held), request, response))
                         : Mono.<Void>empty()))
@@ -103,6 +104,16 @@ public final class ReactorTransport {
                         pipeline.finish(Outcome.abandoned(held));
                     }
                 });
+    }
+
+    /**
+     * The event loop of the request's connection (of its stream's parent, over HTTP/2), as a scheduler that can also
+     * wait (a timeout). Never disposed: the loop belongs to the server.
+     */
+    private static Scheduler onEventLoop(HttpServerRequest request) {
+        ScheduledExecutorService[] loop = {null};
+        request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
+        return loop[0] == null ? Schedulers.parallel() : Schedulers.fromExecutorService(loop[0]);
     }
 
     private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, ExchangeTally tally) {

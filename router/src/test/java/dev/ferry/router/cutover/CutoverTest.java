@@ -93,6 +93,39 @@ class CutoverTest {
     }
 
     @Test
+    void knowsTheMoveThroughoutItsOwnMillisecondWhenTheEngineStillSaysTheOldBackend() {
+        start(flag().listFrom("wave-1", T, "acme").document(), LeaseMode.NEVER);
+
+        at(T.plusNanos(400_000)); // DATE_AFTER T is strict, and the engine sees milliseconds: still legacy
+        RoutingDecision inside = decide("acme");
+
+        assertThat(inside.backend()).isEqualTo(Backend.LEGACY);
+        assertThat(inside.move())
+                .as("the move is still to come, not forgotten")
+                .isEqualTo(new RoutingDecision.Move(T.toEpochMilli(), Backend.NEW));
+        assertThat(cutover.gate(inside)).isEqualTo(Gate.MOVE);
+        at(T.plus(SKEW).plus(DEADLINE));
+        assertThat(decide("acme").backend())
+                .as("decided again once the millisecond passed")
+                .isEqualTo(Backend.NEW);
+    }
+
+    @Test
+    void holdsForThePreActivationCheckOnlyWhileTheMoveIsRecent() {
+        start(
+                flag().listFrom("wave-1", T, "acme").document(),
+                LeaseMode.NEVER,
+                Optional.of("http://127.0.0.1:9/replication/{tenant}")); // never answers: never passes
+
+        at(T.plus(SKEW).plus(DEADLINE).plusSeconds(1));
+        assertThat(cutover.gate(decide("acme"))).as("new waits for the check").isEqualTo(Gate.MOVE);
+        at(T.plus(Duration.ofHours(1)).plusSeconds(1));
+        assertThat(cutover.gate(decide("acme")))
+                .as("an hour on, the move is done whatever the check says (it may be gone with the migration)")
+                .isEqualTo(Gate.PASS);
+    }
+
+    @Test
     void aStaleReplicaIsStrictAfterTheLeaseInsideTheWindowAndAfterTheWindowLeaseOutsideIt() throws Exception {
         FlagsFile flags = start(flag().list("pilot", "acme").withWindow(false).document(), LeaseMode.WINDOW);
         cutSource(flags);
@@ -150,6 +183,10 @@ class CutoverTest {
     }
 
     private FlagsFile start(String document, LeaseMode mode) {
+        return start(document, mode, Optional.empty());
+    }
+
+    private FlagsFile start(String document, LeaseMode mode, Optional<String> checkUrl) {
         FlagsFile flags = new FlagsFile(dir).write(document);
         routing = new UnleashRoutingPolicy(
                 new FlagsConfig(
@@ -174,7 +211,7 @@ class CutoverTest {
                         Duration.ofSeconds(5),
                         100,
                         1,
-                        Optional.empty(),
+                        checkUrl,
                         Duration.ofMillis(200)),
                 routing,
                 meters,
