@@ -277,14 +277,21 @@ cmd_status() {
   java -jar "$ADMIN_JAR" fleet --router "${admins[*]}"
 }
 
+replica_arg() { # COMMAND R: R must name a running replica
+  local n
+  n="$(replicas)"
+  [ "$n" -gt 0 ] || die "$1: no fleet is running ('fleet.sh start')"
+  [[ "${2:-}" =~ ^[1-9]$ ]] && [ "$2" -le "$n" ] || die "$1: replica '${2:-}' (expected: 1 to $n)"
+}
+
 cmd_cut() {
-  [ -n "${1:-}" ] || die "cut: which replica? (expected: 1 to $(replicas))"
+  replica_arg cut "${1:-}"
   haproxy_command "disable server unleash_r$1/unleash" >/dev/null
   say "replica $1 cut off from Unleash"
 }
 
 cmd_restore() {
-  [ -n "${1:-}" ] || die "restore: which replica? (expected: 1 to $(replicas))"
+  replica_arg restore "${1:-}"
   haproxy_command "enable server unleash_r$1/unleash" >/dev/null
   say "replica $1 reaches Unleash again"
 }

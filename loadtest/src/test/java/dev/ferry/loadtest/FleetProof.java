@@ -226,16 +226,6 @@ record FleetProof(
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof FleetProof p && summary().equals(p.summary());
-    }
-
-    @Override
-    public int hashCode() {
-        return summary().hashCode();
-    }
-
-    @Override
     public String toString() {
         return summary();
     }

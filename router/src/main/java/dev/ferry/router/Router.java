@@ -2,7 +2,6 @@ package dev.ferry.router;
 
 import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
-import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
@@ -75,12 +74,7 @@ public final class Router implements AutoCloseable {
         this.cutover = new Cutover(config.cutover(), routing, meters, clock);
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts());
         BackendBreakers breakers = new BackendBreakers(config.breaker());
-        LookalikeHeaders lookalikes = new LookalikeHeaders(
-                config.forwarding().lookalikes() == ForwardingConfig.Lookalikes.REJECT,
-                List.of(
-                        config.tenant().header(),
-                        config.forwarding().tenantHeader(),
-                        config.forwarding().servedByHeader()));
+        LookalikeHeaders lookalikes = LookalikeHeaders.of(config.tenant(), config.forwarding());
         ProxyHeaders headers = new ProxyHeaders(config.forwarding(), lookalikes);
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
         this.pipeline = new Pipeline(

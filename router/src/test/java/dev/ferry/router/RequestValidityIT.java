@@ -24,7 +24,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Requests two parties could read differently are refused before they are routed or forwarded, on both transports:
@@ -113,13 +112,20 @@ class RequestValidityIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bad host", "a/b", "user@host", "host:port"})
-    void refusesAHostThatIsNotAHostAndPort(String host) throws Exception {
-        String response = RawHttp.exchange(
-                router.router().port(), RawPath.FAST.request("GET / HTTP/1.1", "Host: " + host + "\r\n"));
+    @EnumSource(RawPath.class)
+    void refusesAHostThatIsNotAHostAndPort(RawPath path) throws Exception {
+        for (String host : new String[] {"bad host", "a/b", "user@host", "host:port", "a,b"}) {
+            String response =
+                    RawHttp.exchange(router.router().port(), path.request("GET / HTTP/1.1", "Host: " + host + "\r\n"));
 
-        assertThat(response).startsWith("HTTP/1.1 400").contains("is not a host with an optional port");
+            assertThat(response).as(host).startsWith("HTTP/1.1 400");
+            if (path == RawPath.REACTOR && host.equals("host:port")) {
+                continue; // Reactor Netty parses the port itself and refuses it before Ferry sees the request
+            }
+            assertThat(response).as(host).contains("is not a host with an optional port");
+        }
         assertNothingForwarded();
+        router.assertServedBy(path.transport, path == RawPath.REACTOR ? 4 : 5);
     }
 
     @ParameterizedTest

@@ -64,7 +64,7 @@ abstract class ChangeCommand implements Callable<Integer> {
     }
 
     /** A move outside the migration window: a replica cut off from the flag server meanwhile routes from memory. */
-    private void warnIfWindowClosed(TenantMover mover) {
+    private void warnIfWindowClosed() {
         if (!root.store().windowOpen(WINDOW_FLAG)) {
             spec.commandLine()
                     .getErr()
@@ -127,7 +127,7 @@ abstract class ChangeCommand implements Callable<Integer> {
             return ExitCode.REFUSED;
         }
         if (!plan.moves().isEmpty() || !plan.scheduled().isEmpty()) {
-            warnIfWindowClosed(mover);
+            warnIfWindowClosed();
         }
         if (wait != null && plan.writes()) {
             boolean switched = wait.untilEveryReplicaSwitched()

@@ -1,6 +1,5 @@
 package dev.ferry.admin.tenants;
 
-import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -49,11 +48,6 @@ public record Schedule(Instant startsAt, boolean immediate, Lead lead, Instant n
                     + " or later, " + lead.describe() + "; or " + fields.immediate() + ")");
         }
         return startsAt;
-    }
-
-    /** How long from now until the moves take effect. */
-    public Duration until(Instant at) {
-        return Duration.between(now, at);
     }
 
     /** How a front end names the schedule's options in its messages. */

@@ -194,7 +194,7 @@ public enum ConfigKey {
     CUTOVER_CHECK_URL(
             "cutover.check-url",
             "",
-            "Pre-activation check, optional: an http(s) URL (`{tenant}` is replaced by the tenant id) polled after the hold around T and before the tenant's requests go to new; new opens once it answers 2xx (such as \"replication for this tenant has caught up\")."),
+            "Pre-activation check, optional: an http(s) URL (`{tenant}` is replaced by the tenant id) polled after the hold around T and before the tenant's requests go to new; new opens once it answers 2xx (such as \"replication for this tenant has caught up\"), or an hour after T, when the move counts as done."),
     CUTOVER_CHECK_INTERVAL(
             "cutover.check-interval",
             "200ms",

@@ -75,9 +75,4 @@ public record CutoverConfig(
                 "cutover.check-interval: %s (expected: more than 0ms)",
                 Durations.format(checkInterval));
     }
-
-    /** The least time a moving tenant's requests are held on a replica: 2 x skew + the legacy deadline. */
-    public Duration holdAroundMove() {
-        return clockSkew.multipliedBy(2).plus(legacyDeadline);
-    }
 }

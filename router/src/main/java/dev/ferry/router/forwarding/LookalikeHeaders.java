@@ -1,5 +1,7 @@
 package dev.ferry.router.forwarding;
 
+import dev.ferry.router.config.ForwardingConfig;
+import dev.ferry.router.config.TenantConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -38,6 +40,16 @@ public final class LookalikeHeaders {
                 names.add(name.toLowerCase(Locale.ROOT));
             }
         }
+    }
+
+    /**
+     * The configured check: the tenant header clients name ({@code tenant.header}), the one Ferry sets for the backend
+     * and the served-by header, besides the fixed names; refusing or stripping by {@code forwarding.lookalike-headers}.
+     */
+    public static LookalikeHeaders of(TenantConfig tenant, ForwardingConfig forwarding) {
+        return new LookalikeHeaders(
+                forwarding.lookalikes() == ForwardingConfig.Lookalikes.REJECT,
+                List.of(tenant.header(), forwarding.tenantHeader(), forwarding.servedByHeader()));
     }
 
     public boolean rejects() {

@@ -178,8 +178,23 @@ public final class Pipeline {
     /** A declared body larger than the limit is refused before anything is sent. */
     private void checkDeclaredLength(HttpHeaders headers) {
         String length = headers.get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && length.length() > 0 && length.length() < 20 && Long.parseLong(length) > maxRequestBody) {
-            throw bodyTooLarge(length + " bytes declared");
+        if (length == null) {
+            return;
+        }
+        long declared;
+        try {
+            declared = Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            declared = -1;
+        }
+        if (declared < 0) {
+            throw new ProxyException(
+                    ProxyFailure.REQUEST_INVALID,
+                    "Content-Length '" + dev.ferry.router.tenant.TenantIdRules.printable(length)
+                            + "' is not a length (expected: a number of bytes)");
+        }
+        if (declared > maxRequestBody) {
+            throw bodyTooLarge(declared + " bytes declared");
         }
     }
 

@@ -3,7 +3,6 @@ package dev.ferry.router.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.router.config.ConfigLoader;
-import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.config.InvalidConfigException;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
@@ -106,9 +105,7 @@ final class FastPathFixture implements AutoCloseable {
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts(), connectors);
         BackendBreakers breakers = new BackendBreakers(config.breaker());
         this.cutover = new Cutover(config.cutover(), routing, meters, Clock.systemUTC());
-        LookalikeHeaders lookalikes = new LookalikeHeaders(
-                config.forwarding().lookalikes() == ForwardingConfig.Lookalikes.REJECT,
-                java.util.List.of(config.tenant().header(), config.forwarding().tenantHeader()));
+        LookalikeHeaders lookalikes = LookalikeHeaders.of(config.tenant(), config.forwarding());
         this.pipeline = new Pipeline(
                 tenants,
                 config.tenant().whenMissing(),
