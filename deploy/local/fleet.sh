@@ -327,7 +327,7 @@ cmd_prove() {
   local IFS=,
   loadtest/run.sh FleetCutoverSimulation -Dferry.baseUrl="http://127.0.0.1:$PORT" \
     -Dfleet.routers="${admins[*]}" -Dfleet.sequenceLog="$DIR/sequence.log" -Dfleet.unleash="$UNLEASH_URL" \
-    -Dfleet.flag="$FLAG" -Dfleet.script="$ROOT/deploy/local/fleet.sh" \
+    -Dfleet.flag="$FLAG" -Dfleet.script="$ROOT/deploy/local/fleet.sh" -Dfleet.dir="$DIR" \
     -Dfleet.report="$ROOT/loadtest/target/fleet-proof.json" "$@"
 }
 

@@ -201,7 +201,9 @@ wait_healthy() {
   local pid="$1" timeout="${UNLEASH_START_TIMEOUT:-90}"
   local deadline=$((SECONDS + timeout))
   until healthy; do
-    if ! server_pid >/dev/null; then
+    # The process itself, not its command line: just after the fork, before setsid and node exec, the pid still
+    # shows the shell's command line, and a check of it would call a starting server gone
+    if ! kill -0 "$pid" 2>/dev/null; then
       log_tail
       die "Unleash exited during start-up (pid $pid); its log: $LOG_FILE"
     fi

@@ -96,6 +96,7 @@ class FleetCutoverIT {
         properties.put("fleet.routers", "http://127.0.0.1:18201,http://127.0.0.1:18202,http://127.0.0.1:18203");
         properties.put("fleet.sequenceLog", dir.resolve("fleet/sequence.log").toString());
         properties.put("fleet.script", SCRIPT.toString());
+        properties.put("fleet.dir", dir.resolve("fleet").toString());
         properties.put("fleet.report", report.toString());
         properties.put("fleet.cut", Integer.toString(cut));
         properties.put("rate", "200");

@@ -51,7 +51,8 @@ import java.util.stream.IntStream;
  *       before the move and after new opened.
  *   <li>{@code fleet.cut} (default 0: none): the replica cut off from Unleash just before the move and given it back
  *       once the move is done: it holds, then refuses legacy-bound requests with 503 {@code routing_stale}, which
- *       this run then accepts; it must never misroute. {@code fleet.script}: fleet.sh, for the cut.
+ *       this run then accepts; it must never misroute. {@code fleet.script}: fleet.sh, for the cut;
+ *       {@code fleet.dir}: the fleet's state directory ({@code FLEET_DIR}).
  *   <li>{@code controlP99Millis} (default 1000): the p99 the tenants that do not move must stay under (they are never
  *       held; with a cut replica, not checked: its legacy-bound requests wait for the hold timeout).
  *   <li>{@code fleet.report} (default {@code loadtest/target/fleet-proof.json}): where the figures go.
@@ -74,6 +75,7 @@ public final class FleetCutoverSimulation extends Simulation {
             Settings.text("fleet.flag", "fleet-route-tenant-to-new"));
     private final int cut = Settings.count("fleet.cut", 0, 0);
     private final Path script = Path.of(Settings.text("fleet.script", "deploy/local/fleet.sh"));
+    private final Path fleetDir = Path.of(Settings.text("fleet.dir", "ferry-fleet"));
     private final Path report = Path.of(Settings.text("fleet.report", "loadtest/target/fleet-proof.json"));
     private final double rate = Settings.positive("rate", 600);
     private final int controlP99 = Settings.count("controlP99Millis", 1000, 1);
@@ -127,7 +129,7 @@ public final class FleetCutoverSimulation extends Simulation {
                 .exec(session -> {
                     aside.set(CompletableFuture.runAsync(() -> {
                         if (cut > 0) {
-                            FleetProof.fleet(script, "cut", Integer.toString(cut));
+                            FleetProof.fleet(script, fleetDir, "cut", Integer.toString(cut));
                         }
                         written.set(Instant.now());
                         switchesAt.set(moves.toNew(moved, "proof-" + run, lead));
@@ -151,7 +153,7 @@ public final class FleetCutoverSimulation extends Simulation {
                 .exec(session -> {
                     if (cut > 0) {
                         aside.set(CompletableFuture.runAsync(
-                                () -> FleetProof.fleet(script, "restore", Integer.toString(cut))));
+                                () -> FleetProof.fleet(script, fleetDir, "restore", Integer.toString(cut))));
                     }
                     return session;
                 });

@@ -206,13 +206,15 @@ record FleetProof(
         }
     }
 
-    /** Runs fleet.sh with arguments (cut, restore), bounded to 30 s. */
-    static void fleet(Path script, String... args) {
+    /** Runs fleet.sh with arguments (cut, restore) on the fleet in {@code dir}, bounded to 30 s. */
+    static void fleet(Path script, Path dir, String... args) {
         List<String> command = new java.util.ArrayList<>();
         command.add(script.toString());
         command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            builder.environment().put("FLEET_DIR", dir.toAbsolutePath().toString());
+            Process p = builder.start();
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", command) + " failed");
