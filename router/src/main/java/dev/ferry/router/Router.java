@@ -2,6 +2,7 @@ package dev.ferry.router;
 
 import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
+import dev.ferry.router.config.ListenConfig;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
@@ -26,6 +27,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.File;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +35,11 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
+import reactor.netty.http.Http2SslContextSpec;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.tcp.SslProvider;
 
 /**
  * A running router: every part built once from the config, the proxy and admin ports bound. {@link #shutdown()} is
@@ -120,10 +125,13 @@ public final class Router implements AutoCloseable {
                 // knowledge or HTTP/1.1.
                 .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
                 .handle(reactor::handle);
-        boolean h2c = config.listen().protocols().contains(Protocol.H2C);
-        if (fastPath != null || h2c) {
+        if (config.listen().secure()) {
+            server = server.secure(spec -> spec.sslContext(sslContext(config.listen())));
+        }
+        boolean http2 = config.listen().http2();
+        if (fastPath != null || http2) {
             server = server.doOnChannelInit((observer, channel, address) -> {
-                if (h2c) {
+                if (http2) {
                     Http2Edge.install(channel.pipeline());
                 }
                 if (fastPath != null) {
@@ -157,6 +165,9 @@ public final class Router implements AutoCloseable {
         if (!config.listen().protocols().contains(Protocol.HTTP1)) {
             return "the listener serves no HTTP/1.1";
         }
+        if (config.listen().secure() && config.listen().http2()) {
+            return "the listener is TLS with HTTP/2, where ALPN picks the protocol after the handshake";
+        }
         for (Backend backend : Backend.values()) {
             if (clients.target(backend).pool() == null) {
                 return "backend '" + backend.tag() + "' is HTTPS; the fast path speaks plain HTTP to backends";
@@ -183,10 +194,19 @@ public final class Router implements AutoCloseable {
         if (config.listen().protocols().contains(Protocol.HTTP1)) {
             out.add(HttpProtocol.HTTP11);
         }
-        if (config.listen().protocols().contains(Protocol.H2C)) {
-            out.add(HttpProtocol.H2C);
+        if (config.listen().http2()) {
+            out.add(config.listen().secure() ? HttpProtocol.H2 : HttpProtocol.H2C);
         }
         return out.toArray(HttpProtocol[]::new);
+    }
+
+    /** The port's TLS: ALPN offers h2 and http/1.1 when it serves HTTP/2. Read and checked when config was loaded. */
+    private static SslProvider.GenericSslContextSpec<?> sslContext(ListenConfig listen) {
+        File certificate = listen.tls().certificate().toFile();
+        File key = listen.tls().privateKey().toFile();
+        return listen.http2()
+                ? Http2SslContextSpec.forServer(certificate, key)
+                : Http11SslContextSpec.forServer(certificate, key);
     }
 
     public int port() {

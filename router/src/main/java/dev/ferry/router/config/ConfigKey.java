@@ -13,8 +13,13 @@ public enum ConfigKey {
     LISTEN_PORT("listen.port", "8080", "Port the proxy listens on (0 picks a free one)."),
     LISTEN_PROTOCOLS(
             "listen.protocols",
-            "http1,h2c",
-            "Protocols on the proxy port: `http1`, `h2c` (cleartext HTTP/2, prior knowledge and upgrade)."),
+            "http1,h2",
+            "Protocols on the proxy port: `http1`, `h2` (HTTP/2: negotiated by ALPN over TLS; on a plain port, cleartext h2c by prior knowledge and upgrade), `h2c` (cleartext HTTP/2 only)."),
+    LISTEN_TLS_CERTIFICATE(
+            "listen.tls.certificate",
+            "",
+            "PEM certificate chain (leaf first) for TLS on the proxy port; with `listen.tls.private-key`. Empty: plain TCP (TLS ends at the load balancer)."),
+    LISTEN_TLS_PRIVATE_KEY("listen.tls.private-key", "", "PEM private key (PKCS#8) of `listen.tls.certificate`."),
     ADMIN_HOST(
             "admin.host",
             "127.0.0.1",

@@ -7,6 +7,7 @@ import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.TenantConfig.JwtConfig;
 import dev.ferry.router.config.TenantConfig.Source;
 import dev.ferry.router.config.TenantConfig.WhenMissing;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -318,6 +319,37 @@ public final class ConfigLoader {
         }
     }
 
+    /** The proxy port's certificate and key, both or neither, each read as TLS would; null for a plain port. */
+    private ListenConfig.Tls tls() {
+        Optional<Path> certificate = path(ConfigKey.LISTEN_TLS_CERTIFICATE, true);
+        Optional<Path> key = path(ConfigKey.LISTEN_TLS_PRIVATE_KEY, true);
+        if (certificate.isEmpty() && key.isEmpty()) {
+            return null;
+        }
+        if (certificate.isEmpty() || key.isEmpty()) {
+            ConfigKey missing =
+                    certificate.isEmpty() ? ConfigKey.LISTEN_TLS_CERTIFICATE : ConfigKey.LISTEN_TLS_PRIVATE_KEY;
+            problems.add(missing.key() + ": empty (expected: set with "
+                    + (certificate.isEmpty() ? ConfigKey.LISTEN_TLS_PRIVATE_KEY : ConfigKey.LISTEN_TLS_CERTIFICATE)
+                            .key()
+                    + ", or neither for a plain port)");
+            return null;
+        }
+        if (!Files.isRegularFile(certificate.get()) || !Files.isRegularFile(key.get())) {
+            return null; // named by path()
+        }
+        try {
+            SslContextBuilder.forServer(certificate.get().toFile(), key.get().toFile())
+                    .build();
+        } catch (Exception | Error e) {
+            problems.add(ConfigKey.LISTEN_TLS_CERTIFICATE.key() + ", " + ConfigKey.LISTEN_TLS_PRIVATE_KEY.key()
+                    + ": not usable for TLS: " + e.getMessage()
+                    + " (expected: a PEM certificate chain and the PEM PKCS#8 private key it was issued for)");
+            return null;
+        }
+        return new ListenConfig.Tls(certificate.get(), key.get());
+    }
+
     private URI url(ConfigKey key, boolean required) {
         String raw = text(key);
         if (raw.isEmpty()) {
@@ -362,10 +394,12 @@ public final class ConfigLoader {
     // ---- records ----
 
     private RouterConfig build() {
+        ListenConfig.Tls tls = tls();
         ListenConfig listen = record(() -> new ListenConfig(
                 text(ConfigKey.LISTEN_HOST),
                 integer(ConfigKey.LISTEN_PORT),
-                Set.copyOf(choices(ConfigKey.LISTEN_PROTOCOLS, Protocol.class))));
+                Set.copyOf(choices(ConfigKey.LISTEN_PROTOCOLS, Protocol.class)),
+                tls));
         AdminConfig admin = record(() -> new AdminConfig(text(ConfigKey.ADMIN_HOST), integer(ConfigKey.ADMIN_PORT)));
         URI legacy = url(ConfigKey.BACKEND_LEGACY_URL, true);
         URI newUrl = url(ConfigKey.BACKEND_NEW_URL, true);

@@ -26,7 +26,7 @@ import reactor.netty.NettyPipeline;
 
 /**
  * What RFC 9113 asks of an HTTP/2 server that Netty's codec leaves to its user, on every h2c connection (prior
- * knowledge or upgrade). Two handlers:
+ * knowledge or upgrade) and every h2 one (ALPN over TLS). Two handlers:
  *
  * <ul>
  *   <li>this one, first in the connection's pipeline, reads the frame headers of the raw bytes (nine bytes a frame,
@@ -64,9 +64,13 @@ public final class Http2Edge extends ChannelInboundHandlerAdapter {
 
     private Streams streams;
 
-    /** Puts the checks in front of a new connection's pipeline. */
+    /** Puts the checks in front of a new connection's pipeline, right after TLS when the port speaks it. */
     public static void install(ChannelPipeline pipeline) {
-        pipeline.addFirst(HANDLER_NAME, new Http2Edge());
+        if (pipeline.get(NettyPipeline.SslHandler) != null) {
+            pipeline.addAfter(NettyPipeline.SslHandler, HANDLER_NAME, new Http2Edge());
+        } else {
+            pipeline.addFirst(HANDLER_NAME, new Http2Edge());
+        }
     }
 
     @Override

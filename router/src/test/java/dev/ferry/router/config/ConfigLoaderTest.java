@@ -41,7 +41,7 @@ class ConfigLoaderTest {
     void buildsTheDocumentedDefaultsFromTheBackendUrlsAndAFlagsFile() throws InvalidConfigException {
         RouterConfig config = load(base(), Optional.empty(), Map.of()).config();
 
-        assertThat(config.listen()).isEqualTo(new ListenConfig("0.0.0.0", 8080, Set.of(Protocol.HTTP1, Protocol.H2C)));
+        assertThat(config.listen()).isEqualTo(new ListenConfig("0.0.0.0", 8080, Set.of(Protocol.HTTP1, Protocol.H2)));
         assertThat(config.admin()).isEqualTo(new AdminConfig("127.0.0.1", 9901));
         assertThat(config.backends())
                 .isEqualTo(
@@ -477,6 +477,35 @@ class ConfigLoaderTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void takesATlsCertificateAndKeyTogetherAndNamesWhatCannotServe() throws Exception {
+        dev.ferry.router.testing.TestCertificate tls = dev.ferry.router.testing.TestCertificate.in(dir);
+        Map<String, String> secure = base();
+        secure.putAll(tls.config());
+        ListenConfig listen = load(secure, Optional.empty(), Map.of()).config().listen();
+        assertThat(listen.tls()).isEqualTo(new ListenConfig.Tls(tls.certificate(), tls.privateKey()));
+        assertThat(listen.http2()).isTrue();
+
+        Map<String, String> keyOnly = base();
+        keyOnly.put("listen.tls.private-key", tls.privateKey().toString());
+        Map<String, String> swapped = base();
+        swapped.put("listen.tls.certificate", tls.privateKey().toString());
+        swapped.put("listen.tls.private-key", tls.certificate().toString());
+        Map<String, String> cleartextH2 = new HashMap<>(secure);
+        cleartextH2.put("listen.protocols", "http1,h2c");
+
+        assertThat(problems(keyOnly, Optional.empty(), Map.of()))
+                .containsExactly("listen.tls.certificate: empty (expected: set with listen.tls.private-key, or neither"
+                        + " for a plain port)");
+        assertThat(problems(swapped, Optional.empty(), Map.of()))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("listen.tls.certificate, listen.tls.private-key: not usable for TLS: ")
+                .endsWith("(expected: a PEM certificate chain and the PEM PKCS#8 private key it was issued for)");
+        assertThat(problems(cleartextH2, Optional.empty(), Map.of()))
+                .containsExactly("listen.protocols: h2c is cleartext HTTP/2 but listen.tls.* is set (expected:"
+                        + " http1, h2; over TLS, h2 is negotiated by ALPN)");
     }
 
     private static ConfigLoader.Loaded load(Map<String, String> base, Optional<Path> file, Map<String, String> env)
