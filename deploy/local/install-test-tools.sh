@@ -2,7 +2,7 @@
 # Installs the tools the tests use from Debian's packages, if missing: promtool (Debian 'prometheus'), the
 # headless browser the flags-admin console's browser test drives (Debian 'chromium' and 'chromium-driver'), and for
 # the fleet proof (deploy/local/fleet.sh) the load balancer (Debian 'haproxy') and a replica's skewed clock
-# (Debian 'faketime').
+# (Debian 'faketime'), and 'openssl', which makes the TLS listener's test certificate.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
@@ -10,6 +10,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages)..."
   sudo_cmd=""
