@@ -18,6 +18,7 @@ import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
+import dev.ferry.router.transport.ClientConnections;
 import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.Http2Edge;
 import dev.ferry.router.transport.ReactorTransport;
@@ -58,6 +59,8 @@ public final class Router implements AutoCloseable {
     private final Readiness readiness;
     private final Pipeline pipeline;
     private final FastPath fastPath;
+    private final ClientConnections clientConnections;
+    private final RouterMeters meters;
     /** Every open client connection, closed at the end of a graceful shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** Why plain HTTP/1.1 requests do not take the fast path, or null when they do. */
@@ -111,6 +114,11 @@ public final class Router implements AutoCloseable {
                     () -> clients.pending(backend));
         }
         meters.bindReadiness(readiness::ready);
+        this.clientConnections = new ClientConnections(
+                config.descriptors().maxClientConnections(), config.listen().secure(), errors);
+        meters.bindClientConnections(clientConnections::open, clientConnections.max(), clientConnections::refused);
+        meters.bindProcess(RelayBuffers::usedDirectMemory);
+        this.meters = meters;
         HttpServer server = HttpServer.create()
                 .childOption(ChannelOption.ALLOCATOR, RelayBuffers.allocator())
                 .host(config.listen().host())
@@ -129,16 +137,17 @@ public final class Router implements AutoCloseable {
             server = server.secure(spec -> spec.sslContext(sslContext(config.listen())));
         }
         boolean http2 = config.listen().http2();
-        if (fastPath != null || http2) {
-            server = server.doOnChannelInit((observer, channel, address) -> {
-                if (http2) {
-                    Http2Edge.install(channel.pipeline());
-                }
-                if (fastPath != null) {
-                    fastPath.install(channel.pipeline());
-                }
-            });
-        }
+        server = server.doOnChannelInit((observer, channel, address) -> {
+            if (!clientConnections.admit(channel)) {
+                return;
+            }
+            if (http2) {
+                Http2Edge.install(channel.pipeline());
+            }
+            if (fastPath != null) {
+                fastPath.install(channel.pipeline());
+            }
+        });
         this.proxy = server.bindNow();
         this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover).start();
     }
@@ -155,6 +164,10 @@ public final class Router implements AutoCloseable {
                 config.flags().source().name().toLowerCase(),
                 router.fastPathOff == null ? "on" : "off (" + router.fastPathOff + ")",
                 router.readiness.ready() ? "ready" : "not ready yet: " + router.readiness.whyNotReady());
+        LOG.info(
+                "At most {} client connections at once ({})",
+                config.descriptors().maxClientConnections(),
+                config.descriptors().explain());
         return router;
     }
 
@@ -263,6 +276,7 @@ public final class Router implements AutoCloseable {
         clients.close();
         routing.close();
         tenants.close();
+        meters.close();
         LOG.info("Ferry stopped");
     }
 

@@ -163,6 +163,14 @@ public enum ConfigKey {
             "limits.max-request-body",
             "100m",
             "Largest request body forwarded (`512k`, `100m`, `1g`). A larger declared `Content-Length` gets 413 `body_too_large` before anything is sent; a streamed (chunked, HTTP/2) body that grows past it is cut off: the backend's connection is closed so it never sees the request complete, and the client gets 413 (or its connection closed if the response had started)."),
+    LIMITS_MAX_CLIENT_CONNECTIONS(
+            "limits.max-client-connections",
+            "auto",
+            "Client connections open at once; past it a new one gets 503 `connection_limit` and is closed. `auto`: what the process's open-files limit leaves after the descriptors open at start, `limits.descriptor-reserve` and the backend pools (two descriptors per client connection, for a WebSocket's backend socket). A number must fit in that budget. Start-up stops if fewer than 64 fit."),
+    LIMITS_DESCRIPTOR_RESERVE(
+            "limits.descriptor-reserve",
+            "256",
+            "File descriptors kept out of the connection budget: for the flags file, the held-tenants record, Unleash's backup and connections, the admin port and the JVM."),
     CUTOVER_CLOCK_SKEW(
             "cutover.clock-skew",
             "250ms",

@@ -455,11 +455,70 @@ public final class ConfigLoader {
                 }
             });
         }
+        DescriptorBudget descriptors = pool == null || forwarding == null ? null : descriptors(pool, forwarding);
         if (!problems.isEmpty()) {
             return null;
         }
         return new RouterConfig(
-                listen, admin, backends, pool, timeouts, breaker, tenant, flags, forwarding, limits, cutover, shutdown);
+                listen,
+                admin,
+                backends,
+                pool,
+                timeouts,
+                breaker,
+                tenant,
+                flags,
+                forwarding,
+                limits,
+                descriptors,
+                cutover,
+                shutdown);
+    }
+
+    /** The open-files limit shared out (see {@link DescriptorBudget}), read from this process as it starts. */
+    private DescriptorBudget descriptors(PoolConfig pool, ForwardingConfig forwarding) {
+        int reserve = integer(ConfigKey.LIMITS_DESCRIPTOR_RESERVE);
+        if (!unparsable.contains(ConfigKey.LIMITS_DESCRIPTOR_RESERVE) && reserve < 0) {
+            fail(ConfigKey.LIMITS_DESCRIPTOR_RESERVE, "0 or more");
+        }
+        String raw = text(ConfigKey.LIMITS_MAX_CLIENT_CONNECTIONS);
+        boolean auto = raw.equalsIgnoreCase("auto");
+        int wanted = 0;
+        if (!auto) {
+            try {
+                wanted = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                wanted = 0;
+            }
+            if (wanted < 1) {
+                fail(ConfigKey.LIMITS_MAX_CLIENT_CONNECTIONS, "auto, or a whole number of 1 or more");
+            }
+        }
+        if (unparsable.contains(ConfigKey.LIMITS_MAX_CLIENT_CONNECTIONS)
+                || unparsable.contains(ConfigKey.LIMITS_DESCRIPTOR_RESERVE)) {
+            return null;
+        }
+        // Two backends, each with the fast path's pool and Reactor Netty's, each up to pool.max-connections.
+        int backends = 2 * pool.maxConnections() * (forwarding.fastPath() ? 2 : 1);
+        if (!(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os)) {
+            return new DescriptorBudget(-1, -1, reserve, backends, auto ? Integer.MAX_VALUE : wanted);
+        }
+        long limit = os.getMaxFileDescriptorCount();
+        long open = os.getOpenFileDescriptorCount();
+        long fits = Math.min(Integer.MAX_VALUE, DescriptorBudget.derived(limit, open, reserve, backends));
+        DescriptorBudget budget = new DescriptorBudget(limit, open, reserve, backends, auto ? (int) fits : wanted);
+        if (fits < DescriptorBudget.MIN_CLIENT_CONNECTIONS) {
+            problems.add(ConfigKey.LIMITS_MAX_CLIENT_CONNECTIONS.key() + ": " + raw + ", but only " + Math.max(0, fits)
+                    + " client connections fit (" + budget.explain() + ") (expected: room for at least "
+                    + DescriptorBudget.MIN_CLIENT_CONNECTIONS
+                    + ": raise the open-files limit (ulimit -n, LimitNOFILE=, a container's nofile), or lower"
+                    + " pool.max-connections or limits.descriptor-reserve)");
+        } else if (!auto && wanted > fits) {
+            problems.add(ConfigKey.LIMITS_MAX_CLIENT_CONNECTIONS.key() + ": " + wanted + " (expected: at most " + fits
+                    + ", what the " + budget.explain() + " leaves; or raise the open-files limit)");
+        }
+        return budget;
     }
 
     /** The check URL with a stand-in tenant must be a plain http(s) URL; {@code {tenant}} may be anywhere in it. */

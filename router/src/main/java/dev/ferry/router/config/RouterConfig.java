@@ -14,6 +14,7 @@ public record RouterConfig(
         FlagsConfig flags,
         ForwardingConfig forwarding,
         LimitsConfig limits,
+        DescriptorBudget descriptors,
         CutoverConfig cutover,
         ShutdownConfig shutdown) {
     public RouterConfig {
@@ -27,6 +28,7 @@ public record RouterConfig(
         requireNonNull(flags, "flags");
         requireNonNull(forwarding, "forwarding");
         requireNonNull(limits, "limits");
+        requireNonNull(descriptors, "descriptors");
         requireNonNull(cutover, "cutover");
         requireNonNull(shutdown, "shutdown");
     }

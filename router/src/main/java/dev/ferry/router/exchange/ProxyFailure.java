@@ -37,6 +37,12 @@ public enum ProxyFailure {
      * nothing of the tenant in flight on the old side.
      */
     CUTOVER_DEADLINE(HttpResponseStatus.GATEWAY_TIMEOUT, "cutover_deadline", false),
+    /**
+     * The router holds as many client connections as its descriptor budget allows ({@code limits.max-client-connections}):
+     * a new one is answered at once and closed, before any request is read, so that Ferry keeps descriptors for its
+     * own files and its admin port.
+     */
+    CONNECTION_LIMIT(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection_limit", false),
     BREAKER_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "breaker_open", false),
     POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted", false),
     BACKEND_CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY, "backend_connect_failed", true),

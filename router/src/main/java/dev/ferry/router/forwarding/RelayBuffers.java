@@ -1,6 +1,7 @@
 package dev.ferry.router.forwarding;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 
 /**
@@ -21,5 +22,17 @@ public final class RelayBuffers {
 
     public static ByteBufAllocator allocator() {
         return ALLOCATOR;
+    }
+
+    /** Direct memory held by this allocator and Netty's default one (Reactor Netty's backend clients), in bytes. */
+    public static long usedDirectMemory() {
+        long used = used(ALLOCATOR);
+        return ALLOCATOR == ByteBufAllocator.DEFAULT ? used : used + used(ByteBufAllocator.DEFAULT);
+    }
+
+    private static long used(ByteBufAllocator allocator) {
+        return allocator instanceof ByteBufAllocatorMetricProvider p
+                ? p.metric().usedDirectMemory()
+                : 0;
     }
 }

@@ -11,11 +11,18 @@ import dev.ferry.router.routing.RoutingEvents;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +61,10 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String READY = "ferry.ready";
     public static final String TRANSPORT_EXCHANGES = "ferry.transport.exchanges";
     public static final String BYTES = "ferry.bytes";
+    public static final String CLIENT_CONNECTIONS = "ferry.client.connections";
+    public static final String CLIENT_CONNECTIONS_MAX = "ferry.client.connections.max";
+    public static final String CLIENT_CONNECTIONS_REFUSED = "ferry.client.connections.refused";
+    public static final String NETTY_DIRECT_MEMORY = "ferry.netty.direct.memory.used";
     public static final String CUTOVER_HELD = "ferry.cutover.held";
     public static final String CUTOVER_HOLD = "ferry.cutover.hold";
     public static final String CUTOVER_HOLDS_REFUSED = "ferry.cutover.holds.refused";
@@ -86,6 +98,8 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     private static final String NO_BACKEND = "none";
 
     private final MeterRegistry registry;
+    private JvmGcMetrics gc;
+    private LongSupplier clientConnectionsRefused;
     private final List<String> outcomes;
     private final AtomicReferenceArray<Timer> requestTimers;
     private final Counter[][] decisions = new Counter[Backend.values().length][Reason.values().length];
@@ -396,6 +410,46 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
                 description,
                 Tags.of(TAG_BACKEND, backend.tag(), TAG_STATE, "pending"),
                 pending::getAsInt);
+    }
+
+    /** Client connections against the descriptor budget, and those refused for it. */
+    public void bindClientConnections(IntSupplier open, int max, LongSupplier refused) {
+        gauge(CLIENT_CONNECTIONS, "Client connections open on the proxy port", Tags.empty(), open::getAsInt);
+        gauge(
+                CLIENT_CONNECTIONS_MAX,
+                "Client connections allowed at once (limits.max-client-connections, from the open-files limit)",
+                Tags.empty(),
+                () -> max);
+        // Micrometer holds a function counter's object weakly: this one is kept here.
+        this.clientConnectionsRefused = refused;
+        FunctionCounter.builder(CLIENT_CONNECTIONS_REFUSED, refused, LongSupplier::getAsLong)
+                .description("Client connections answered 503 connection_limit and closed")
+                .register(registry);
+    }
+
+    /**
+     * The process as a long-running edge proxy is judged: heap, threads, GC, CPU, open files against the limit
+     * (Micrometer's binders, as {@code jvm_*} and {@code process_*}), and the direct memory Netty's buffers hold.
+     */
+    public void bindProcess(LongSupplier nettyDirectMemory) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        Gauge.builder(NETTY_DIRECT_MEMORY, nettyDirectMemory::getAsLong)
+                .description("Direct memory held by Netty's buffer allocators (client and backend connections)")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
+    /** Stops what {@link #bindProcess} started (the GC listener). */
+    public void close() {
+        if (gc != null) {
+            gc.close();
+        }
     }
 
     public void bindReadiness(BooleanSupplier ready) {

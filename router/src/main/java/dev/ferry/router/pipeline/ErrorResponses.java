@@ -54,8 +54,13 @@ public final class ErrorResponses {
     private long retryAfter(ProxyFailure failure) {
         return switch (failure) {
             case BREAKER_OPEN -> breakerRetryAfterSeconds;
-            case ROUTING_UNKNOWN, POOL_EXHAUSTED, ROUTING_STALE, CUTOVER_HOLD_TIMEOUT, HOLD_LIMIT, CUTOVER_DEADLINE ->
-                1;
+            case ROUTING_UNKNOWN,
+                    POOL_EXHAUSTED,
+                    ROUTING_STALE,
+                    CUTOVER_HOLD_TIMEOUT,
+                    HOLD_LIMIT,
+                    CUTOVER_DEADLINE,
+                    CONNECTION_LIMIT -> 1;
             default -> 0;
         };
     }

@@ -508,6 +508,36 @@ class ConfigLoaderTest {
                         + " http1, h2; over TLS, h2 is negotiated by ALPN)");
     }
 
+    @Test
+    void sharesTheOpenFilesLimitAndNamesABudgetThatDoesNotFit() throws Exception {
+        DescriptorBudget budget =
+                load(base(), Optional.empty(), Map.of()).config().descriptors();
+        assertThat(budget.openFilesLimit()).isPositive();
+        assertThat(budget.backendConnections()).isEqualTo(2 * 500 * 2);
+        assertThat(budget.maxClientConnections()).isEqualTo((int) DescriptorBudget.derived(
+                budget.openFilesLimit(), budget.openAtStart(), 256, budget.backendConnections()));
+
+        Map<String, String> notANumber = base();
+        notANumber.put("limits.max-client-connections", "lots");
+        Map<String, String> tooMany = base();
+        tooMany.put("limits.max-client-connections", String.valueOf(Integer.MAX_VALUE));
+        Map<String, String> allReserved = base();
+        allReserved.put("limits.descriptor-reserve", String.valueOf(budget.openFilesLimit()));
+
+        assertThat(problems(notANumber, Optional.empty(), Map.of()))
+                .containsExactly(
+                        "limits.max-client-connections: 'lots' (expected: auto, or a whole number of 1 or more)");
+        assertThat(problems(tooMany, Optional.empty(), Map.of()))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("limits.max-client-connections: " + Integer.MAX_VALUE + " (expected: at most ")
+                .contains("open-files limit " + budget.openFilesLimit());
+        assertThat(problems(allReserved, Optional.empty(), Map.of()))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("limits.max-client-connections: auto, but only 0 client connections fit (")
+                .endsWith("raise the open-files limit (ulimit -n, LimitNOFILE=, a container's nofile), or lower"
+                        + " pool.max-connections or limits.descriptor-reserve)");
+    }
+
     private static ConfigLoader.Loaded load(Map<String, String> base, Optional<Path> file, Map<String, String> env)
             throws InvalidConfigException {
         return ConfigLoader.load(base, file, env);

@@ -47,6 +47,14 @@ public final class RouterProcess implements AutoCloseable {
 
     /** Starts the router and waits until it answers on its admin port. */
     public static RouterProcess start(Path dir, String maxHeap, Map<String, String> config) {
+        return start(dir, maxHeap, config, 0);
+    }
+
+    /**
+     * With an open-files limit ({@code ulimit -n}, soft and hard, set by util-linux's {@code prlimit}) when
+     * {@code openFilesLimit} is above 0.
+     */
+    public static RouterProcess start(Path dir, String maxHeap, Map<String, String> config, int openFilesLimit) {
         try {
             int port = freePort();
             int adminPort = freePort();
@@ -58,15 +66,19 @@ public final class RouterProcess implements AutoCloseable {
             Files.writeString(configFile, yaml, StandardCharsets.UTF_8);
             Path log = dir.resolve("router.log");
             Path jar = Path.of("target", "ferry-router.jar").toAbsolutePath();
-            Process process = new ProcessBuilder(List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-Xmx" + maxHeap,
-                            "-XX:MaxDirectMemorySize=" + maxHeap,
-                            "-jar",
-                            jar.toString(),
-                            "--config",
-                            configFile.toString()))
+            List<String> command = new java.util.ArrayList<>();
+            if (openFilesLimit > 0) {
+                command.addAll(List.of("prlimit", "--nofile=" + openFilesLimit + ":" + openFilesLimit, "--"));
+            }
+            command.addAll(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx" + maxHeap,
+                    "-XX:MaxDirectMemorySize=" + maxHeap,
+                    "-jar",
+                    jar.toString(),
+                    "--config",
+                    configFile.toString()));
+            Process process = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
