@@ -269,6 +269,7 @@ class FaultMatrixIT {
             }
             assertThat(router.metrics()).contains("ferry_flags_loaded 1.0", "ferry_ready 1.0");
             assertThat(router.admin("/health/ready").statusCode()).isEqualTo(200);
+            assertThat(router.admin("/routing/tenants/acme").body()).contains("\"origin\":\"unleash\"");
 
             stub.tenantsOnNew("acme", "umbrella"); // a move, made while the fault lasts
             toUnleash.pass();
@@ -299,7 +300,9 @@ class FaultMatrixIT {
                     assertThat(response.headers().firstValue("X-Ferry-Error")).hasValue("routing_unknown");
                     assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
                 }
-                assertThat(router.admin("/health/ready").statusCode()).isEqualTo(503);
+                HttpResponse<String> ready = router.admin("/health/ready");
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("\"reason\":\"routing unknown: flag state not loaded yet\"");
                 assertThat(router.metrics()).contains("ferry_flags_loaded 0.0", "ferry_ready 0.0");
                 assertThat(backends.of(Backend.LEGACY).getAllServeEvents()).isEmpty();
                 assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
