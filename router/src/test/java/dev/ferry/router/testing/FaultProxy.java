@@ -80,11 +80,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Forwards everything as it comes. */
-    public synchronized FaultProxy pass() {
-        shaper.configure(0, 0);
-        if (!listener.isOpen()) {
-            listener = bind(port);
-        }
+    public FaultProxy pass() {
         return set(Kind.PASS, 0);
     }
 
@@ -95,7 +91,6 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Responses trickle back at this rate, in 1 KiB slices. */
     public FaultProxy bandwidth(long bytesPerSecond) {
-        shaper.configure(bytesPerSecond, 0);
         return set(Kind.BANDWIDTH, bytesPerSecond);
     }
 
@@ -127,7 +122,12 @@ public final class FaultProxy implements AutoCloseable {
         return this;
     }
 
-    private FaultProxy set(Kind kind, long value) {
+    /** Any fault but a refusal listens again. */
+    private synchronized FaultProxy set(Kind kind, long value) {
+        shaper.configure(kind == Kind.BANDWIDTH ? value : 0, 0);
+        if (kind != Kind.REFUSE && !listener.isOpen()) {
+            listener = bind(port);
+        }
         fault = new Fault(kind, value);
         return this;
     }
