@@ -192,19 +192,9 @@ class ForwardingIT {
         router.assertServedBy(protocol);
     }
 
-    // Both transports once the fast path's timeout is fixed: widen the source and drop the disabled test below.
     @ParameterizedTest
-    @EnumSource(value = ClientProtocol.class, names = "H2C")
+    @EnumSource(ClientProtocol.class)
     void answers504WithinTheResponseTimeoutWhenTheBackendIsSlow(ClientProtocol protocol) {
-        assertAnswers504WithinTheResponseTimeout(protocol);
-    }
-
-    @Test
-    void answers504WithinTheResponseTimeoutWhenTheBackendIsSlowOnTheFastPath() {
-        assertAnswers504WithinTheResponseTimeout(ClientProtocol.HTTP_1_1);
-    }
-
-    private static void assertAnswers504WithinTheResponseTimeout(ClientProtocol protocol) {
         backends.of(Backend.LEGACY).stubFor(any(anyUrl()).willReturn(aResponse().withFixedDelay(3000)));
 
         HttpResponse<String> response = router.get(protocol, "acme", "/slow");

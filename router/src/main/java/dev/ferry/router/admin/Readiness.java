@@ -17,10 +17,11 @@ public final class Readiness {
             return "shutting down";
         }
         if (!routing.routable()) {
-            return "routing unknown: " + routing.status().origin() + " flag state "
-                    + (routing.status().loaded()
-                            ? "lacks flag '" + routing.status().flag() + "'"
-                            : "not loaded yet");
+            // Nothing loaded has no origin to name (the status says "none").
+            return routing.status().loaded()
+                    ? "routing unknown: " + routing.status().origin() + " flag state lacks flag '"
+                            + routing.status().flag() + "'"
+                    : "routing unknown: flag state not loaded yet";
         }
         return null;
     }

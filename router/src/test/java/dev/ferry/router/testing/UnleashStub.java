@@ -41,6 +41,10 @@ public final class UnleashStub implements AutoCloseable {
         return this;
     }
 
+    public int port() {
+        return server.port();
+    }
+
     public String apiUrl() {
         return "http://127.0.0.1:" + server.port() + "/api";
     }
