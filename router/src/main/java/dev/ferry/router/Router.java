@@ -2,6 +2,7 @@ package dev.ferry.router;
 
 import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
+import dev.ferry.router.config.LimitsConfig;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
 import dev.ferry.router.cutover.Cutover;
@@ -18,6 +19,7 @@ import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.transport.FastPath;
+import dev.ferry.router.transport.HeadDeadlines;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -90,8 +92,14 @@ public final class Router implements AutoCloseable {
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
                 ? new FastPath(
-                        pipeline, clients, headers, errors, config.timeouts().clientRead(), idleTimeout(config))
+                        pipeline,
+                        clients,
+                        headers,
+                        errors,
+                        config.timeouts().clientRead(),
+                        config.limits().keepAliveTimeout())
                 : null;
+        HeadDeadlines heads = new HeadDeadlines(config.limits().requestHeadTimeout(), errors, meters);
         this.readiness = new Readiness(routing);
         // Every meter is registered by RouterMeters; the parts only expose what is measured.
         meters.bindRouting(routing);
@@ -113,15 +121,21 @@ public final class Router implements AutoCloseable {
                 // Tracks open connections so that shutdown can wait for in-flight requests.
                 .channelGroup(connections)
                 .idleTimeout(idleTimeout(config))
+                .http2Settings(h2 -> h2.maxConcurrentStreams(config.limits().h2MaxConcurrentStreams())
+                        .maxDecodedRstFramesPerWindow(
+                                config.limits().h2MaxResets(), LimitsConfig.H2_RESET_WINDOW_SECONDS))
                 // A client that stops sending mid-request must not hold a pooled backend connection for ever.
                 .readTimeout(config.timeouts().clientRead())
                 // An h2c upgrade (HTTP/1.1 Upgrade: h2c) may carry a body up to this size; larger ones need prior
                 // knowledge or HTTP/1.1.
                 .httpRequestDecoder(spec -> spec.h2cMaxContentLength(H2C_UPGRADE_MAX_BODY))
                 .handle(reactor::handle);
-        if (fastPath != null) {
-            server = server.doOnChannelInit((observer, channel, address) -> fastPath.install(channel.pipeline()));
-        }
+        server = server.doOnChannelInit((observer, channel, address) -> {
+            heads.install(channel.pipeline());
+            if (fastPath != null) {
+                fastPath.install(channel.pipeline());
+            }
+        });
         this.proxy = server.bindNow();
         this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover).start();
     }
@@ -157,11 +171,12 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * How long a client connection may sit without traffic: 60 s, or longer than the longest silence an exchange may
-     * have (a backend thinking, a client pausing its upload), which have their own timeouts.
+     * How long a client connection may sit without traffic on Reactor Netty's path: the keep-alive timeout, or longer
+     * than the longest silence an exchange may have (a backend thinking, a client pausing its upload), which have their
+     * own timeouts: one timer covers an HTTP/2 connection while its streams wait.
      */
     private static Duration idleTimeout(RouterConfig config) {
-        Duration idle = Duration.ofSeconds(60);
+        Duration idle = config.limits().keepAliveTimeout();
         Duration exchange =
                 config.timeouts().response().compareTo(config.timeouts().clientRead()) > 0
                         ? config.timeouts().response()
