@@ -29,9 +29,7 @@ public record LimitsConfig(
 
     public LimitsConfig {
         require(maxRequestBody > 0, "limits.max-request-body: %s (expected: more than 0)", maxRequestBody);
-        require(
-                !requestHeadTimeout.isZero(),
-                "limits.request-head-timeout: 0s (expected: > 0; 10s tolerates the slowest real client)");
+        require(!requestHeadTimeout.isZero(), "limits.request-head-timeout: 0s (expected: > 0, such as 10s)");
         require(
                 !keepAliveTimeout.isZero(),
                 "limits.keep-alive-timeout: 0s (expected: > 0, and longer than the idle timeout of a load balancer in"
