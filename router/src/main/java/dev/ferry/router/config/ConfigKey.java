@@ -161,7 +161,7 @@ public enum ConfigKey {
     LIMITS_REQUEST_HEAD_TIMEOUT(
             "limits.request-head-timeout",
             "10s",
-            "Longest a request's head (request line and headers) may take to arrive, whole, from its first byte: a client that trickles header lines is cut off with 408 `request_head_timeout`. On a new connection it counts from the accept, so a connection that never sends a request is closed (silently) at it. HAProxy's documentation advises 10s for its `timeout http-request`; nginx's `client_header_timeout` is 60s."),
+            "Longest a request's head (request line and headers) may take to arrive, whole, from its first byte: a client that trickles header lines is cut off with 408 `request_head_timeout`. On a new connection it counts from the accept, so a connection that never sends a request is closed (silently) at it. nginx's `client_header_timeout` is 60s; docs/reliability.md says why 10s."),
     LIMITS_KEEP_ALIVE_TIMEOUT(
             "limits.keep-alive-timeout",
             "75s",
