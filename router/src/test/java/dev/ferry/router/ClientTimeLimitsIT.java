@@ -253,7 +253,8 @@ class ClientTimeLimitsIT {
     @Test
     void closesAConnectionThatResetsStreamsRapidlyWithGoaway() throws Exception {
         try (RawH2 h2 = RawH2.connect(fast.router().port(), 0)) {
-            byte[] get = RawH2.requestHeaders(false, "/slow?ms=0", "x-tenant-id", "acme");
+            // No tenant: Ferry answers them itself, no backend exchange is cut short.
+            byte[] get = RawH2.requestHeaders(false, "/slow?ms=0");
             for (int i = 0; i < MAX_RESETS * 3; i++) {
                 int stream = 1 + 2 * i;
                 h2.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS | RawH2.END_STREAM, stream, get));

@@ -2,11 +2,11 @@ package dev.ferry.router.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -16,7 +16,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import reactor.netty.NettyPipeline;
 
@@ -41,6 +43,8 @@ import reactor.netty.NettyPipeline;
 final class HeadDeadline {
     static final String ARRIVAL = "ferry.headArrival";
     static final String DECODED = "ferry.headDecoded";
+    /** How long a connection cut at its head deadline may still send, dropped, before it is closed. */
+    static final Duration LINGER = Duration.ofSeconds(2);
 
     private final HeadDeadlines shared;
     private final Arrival arrival = new Arrival();
@@ -55,6 +59,8 @@ final class HeadDeadline {
     private boolean readingBody;
     /** Requests whose final response has not been written yet. */
     private int responsesOwed;
+    /** The 408 is written and the output shut: what the client still sends is dropped until the close. */
+    private boolean lingering;
 
     private HeadDeadline(HeadDeadlines shared) {
         this.shared = shared;
@@ -98,7 +104,23 @@ final class HeadDeadline {
         shared.meters.requestHeadTimedOut();
         FullHttpResponse response = shared.errors.response(ctx.alloc(), shared.refusal);
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response).addListener(written -> linger());
+    }
+
+    /**
+     * Closes after the 408 without losing it: a client still sending when the connection closes gets a reset, which
+     * may discard the answer before it is read. So the output is shut (the client reads the 408, then the end), what
+     * the client still sends is dropped, and the connection closes when the client does or after {@link #LINGER}.
+     */
+    private void linger() {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+            ctx.close();
+            return;
+        }
+        lingering = true;
+        duplex.shutdownOutput();
+        duplex.config().setAutoRead(true);
+        ctx.executor().schedule(() -> ctx.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The connection is no longer HTTP/1.x: its new protocol has limits of its own. */
@@ -123,6 +145,10 @@ final class HeadDeadline {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (lingering) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (!headStarted && !readingBody && msg instanceof ByteBuf bytes && bytes.isReadable()) {
                 headStarted = true;
                 if (responsesOwed == 0) {
