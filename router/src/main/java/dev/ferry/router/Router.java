@@ -2,6 +2,7 @@ package dev.ferry.router;
 
 import dev.ferry.router.admin.AdminServer;
 import dev.ferry.router.admin.Readiness;
+import dev.ferry.router.config.LimitsConfig;
 import dev.ferry.router.config.ListenConfig;
 import dev.ferry.router.config.ListenConfig.Protocol;
 import dev.ferry.router.config.RouterConfig;
@@ -20,6 +21,7 @@ import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.transport.ClientConnections;
 import dev.ferry.router.transport.FastPath;
+import dev.ferry.router.transport.HeadDeadlines;
 import dev.ferry.router.transport.Http2Edge;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -99,8 +101,14 @@ public final class Router implements AutoCloseable {
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
                 ? new FastPath(
-                        pipeline, clients, headers, errors, config.timeouts().clientRead(), idleTimeout(config))
+                        pipeline,
+                        clients,
+                        headers,
+                        errors,
+                        config.timeouts().clientRead(),
+                        config.limits().keepAliveTimeout())
                 : null;
+        HeadDeadlines heads = new HeadDeadlines(config.limits().requestHeadTimeout(), errors, meters);
         this.readiness = new Readiness(routing);
         // Every meter is registered by RouterMeters; the parts only expose what is measured.
         meters.bindRouting(routing);
@@ -127,6 +135,9 @@ public final class Router implements AutoCloseable {
                 // Tracks open connections so that shutdown can wait for in-flight requests.
                 .channelGroup(connections)
                 .idleTimeout(idleTimeout(config))
+                .http2Settings(h2 -> h2.maxConcurrentStreams(config.limits().h2MaxConcurrentStreams())
+                        .maxDecodedRstFramesPerWindow(
+                                config.limits().h2MaxResets(), LimitsConfig.H2_RESET_WINDOW_SECONDS))
                 // A client that stops sending mid-request must not hold a pooled backend connection for ever.
                 .readTimeout(config.timeouts().clientRead())
                 // An h2c upgrade (HTTP/1.1 Upgrade: h2c) may carry a body up to this size; larger ones need prior
@@ -141,6 +152,7 @@ public final class Router implements AutoCloseable {
             if (!clientConnections.admit(channel)) {
                 return;
             }
+            heads.install(channel.pipeline());
             if (http2) {
                 Http2Edge.install(channel.pipeline());
             }
@@ -190,11 +202,12 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * How long a client connection may sit without traffic: 60 s, or longer than the longest silence an exchange may
-     * have (a backend thinking, a client pausing its upload), which have their own timeouts.
+     * How long a client connection may sit without traffic on Reactor Netty's path: the keep-alive timeout, or longer
+     * than the longest silence an exchange may have (a backend thinking, a client pausing its upload), which have their
+     * own timeouts: one timer covers an HTTP/2 connection while its streams wait.
      */
     private static Duration idleTimeout(RouterConfig config) {
-        Duration idle = Duration.ofSeconds(60);
+        Duration idle = config.limits().keepAliveTimeout();
         Duration exchange =
                 config.timeouts().response().compareTo(config.timeouts().clientRead()) > 0
                         ? config.timeouts().response()

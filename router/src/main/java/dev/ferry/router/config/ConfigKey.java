@@ -59,7 +59,7 @@ public enum ConfigKey {
     TIMEOUT_CLIENT_READ(
             "timeouts.client-read",
             "30s",
-            "Longest silence from a client while it sends its request; past it the connection is closed (a stalled upload must not hold a backend connection)."),
+            "Longest silence from a client while it sends its request body: the body's idle limit. Past it the connection is closed and the backend never sees the request complete (a stalled upload must not hold a backend connection). The head has its own deadline, `limits.request-head-timeout`."),
     BREAKER_FAILURE_RATE(
             "breaker.failure-rate-threshold",
             "50",
@@ -171,6 +171,22 @@ public enum ConfigKey {
             "limits.descriptor-reserve",
             "256",
             "File descriptors kept out of the connection budget: for the flags file, the held-tenants record, Unleash's backup and connections, the admin port and the JVM."),
+    LIMITS_REQUEST_HEAD_TIMEOUT(
+            "limits.request-head-timeout",
+            "10s",
+            "Longest a request's head (request line and headers) may take to arrive, whole, from its first byte: a client that trickles header lines is cut off with 408 `request_head_timeout`. On a new connection it counts from the accept, so a connection that never sends a request is closed (silently) at it. nginx's `client_header_timeout` is 60s; docs/reliability.md says why 10s."),
+    LIMITS_KEEP_ALIVE_TIMEOUT(
+            "limits.keep-alive-timeout",
+            "75s",
+            "How long a client connection may sit idle between requests before Ferry closes it, silently. Keep it longer than the idle timeout of a load balancer in front (an AWS ALB's is 60s) so that the balancer closes idle connections, never Ferry under a request the balancer is sending; 75s is nginx's `keepalive_timeout`. On the Reactor Netty path (HTTP/2, and HTTP/1.1 with the fast path off) it is at least just over `timeouts.response` and `timeouts.client-read`: there one timer also runs while a stream waits on its backend."),
+    LIMITS_H2_MAX_CONCURRENT_STREAMS(
+            "limits.h2-max-concurrent-streams",
+            "100",
+            "HTTP/2 streams a client may have open at once on one connection, advertised in SETTINGS; more are refused (RST_STREAM `REFUSED_STREAM`). 100 is the least RFC 9113 recommends and HAProxy's default."),
+    LIMITS_H2_MAX_RESETS(
+            "limits.h2-max-resets",
+            "200",
+            "RST_STREAM frames a client may send on one HTTP/2 connection in any 30s; more close it with GOAWAY `ENHANCE_YOUR_CALM` (rapid reset, CVE-2023-44487). 200 is Netty's default for servers."),
     CUTOVER_CLOCK_SKEW(
             "cutover.clock-skew",
             "250ms",

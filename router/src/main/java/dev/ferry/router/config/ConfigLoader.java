@@ -432,7 +432,12 @@ public final class ConfigLoader {
                 choice(ConfigKey.FORWARD_LOOKALIKE_HEADERS, ForwardingConfig.Lookalikes.class)));
         ShutdownConfig shutdown = record(() ->
                 new ShutdownConfig(duration(ConfigKey.SHUTDOWN_DRAIN_DELAY), duration(ConfigKey.SHUTDOWN_TIMEOUT)));
-        LimitsConfig limits = record(() -> new LimitsConfig(size(ConfigKey.LIMITS_MAX_REQUEST_BODY)));
+        LimitsConfig limits = record(() -> new LimitsConfig(
+                size(ConfigKey.LIMITS_MAX_REQUEST_BODY),
+                duration(ConfigKey.LIMITS_REQUEST_HEAD_TIMEOUT),
+                duration(ConfigKey.LIMITS_KEEP_ALIVE_TIMEOUT),
+                integer(ConfigKey.LIMITS_H2_MAX_CONCURRENT_STREAMS),
+                integer(ConfigKey.LIMITS_H2_MAX_RESETS)));
         CutoverConfig cutover = record(() -> new CutoverConfig(
                 duration(ConfigKey.CUTOVER_CLOCK_SKEW),
                 duration(ConfigKey.CUTOVER_LEGACY_DEADLINE),

@@ -17,6 +17,11 @@ public enum ProxyFailure {
     REQUEST_INVALID(HttpResponseStatus.BAD_REQUEST, "request_invalid", false),
     /** A request body larger than {@code limits.max-request-body}, declared or streamed. */
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", false),
+    /**
+     * A request's head (request line and headers) did not arrive whole within {@code limits.request-head-timeout} of
+     * its first byte: a client trickling header lines. Answered before the head is decoded; the connection closes.
+     */
+    REQUEST_HEAD_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_head_timeout", false),
     TENANT_MISSING(HttpResponseStatus.BAD_REQUEST, "tenant_missing", false),
     TENANT_INVALID(HttpResponseStatus.BAD_REQUEST, "tenant_invalid", false),
     TENANT_AMBIGUOUS(HttpResponseStatus.BAD_REQUEST, "tenant_ambiguous", false),

@@ -71,6 +71,10 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String CUTOVER_CHECKS = "ferry.cutover.checks";
     public static final String CUTOVER_STALE = "ferry.cutover.stale";
     public static final String CUTOVER_WINDOW_OPEN = "ferry.cutover.window.open";
+    /** Client connections closed at a time limit before their request's head arrived whole. */
+    public static final String CLIENT_TIMEOUTS = "ferry.client.timeouts";
+
+    public static final String TAG_LIMIT = "limit";
     public static final String TAG_CAUSE = "cause";
 
     public static final String TAG_BACKEND = "backend";
@@ -117,6 +121,8 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
 
     private final Counter[] holdsRefused = new Counter[Hold.Cause.values().length];
     private final Counter checksPassed;
+    private final Counter requestHeadTimeouts;
+    private final Counter noRequestTimeouts;
     private final Counter checksNotPassed;
 
     public RouterMeters(MeterRegistry registry) {
@@ -184,6 +190,10 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
                 counter(CUTOVER_CHECKS, "Answers of the pre-activation check", Tags.of(TAG_RESULT, "passed"));
         this.checksNotPassed =
                 counter(CUTOVER_CHECKS, "Answers of the pre-activation check", Tags.of(TAG_RESULT, "not_passed"));
+        String timeouts = "Client connections closed at limits.request-head-timeout: request_head (part of a head"
+                + " had arrived; answered 408 request_head_timeout), no_request (a new connection that sent nothing)";
+        this.requestHeadTimeouts = counter(CLIENT_TIMEOUTS, timeouts, Tags.of(TAG_LIMIT, "request_head"));
+        this.noRequestTimeouts = counter(CLIENT_TIMEOUTS, timeouts, Tags.of(TAG_LIMIT, "no_request"));
         // The series an SRE divides by each other must exist from the first scrape, before any traffic.
         for (Backend backend : Backend.values()) {
             for (String method : List.of("GET", "POST")) {
@@ -207,6 +217,16 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
                 .description("Routing decision cache look-ups")
                 .tag(TAG_RESULT, result)
                 .register(registry);
+    }
+
+    /** A request's head did not arrive whole within its deadline: answered 408, connection closed. */
+    public void requestHeadTimedOut() {
+        requestHeadTimeouts.increment();
+    }
+
+    /** A new connection sent nothing within the head deadline: closed. */
+    public void noRequestTimedOut() {
+        noRequestTimeouts.increment();
     }
 
     public MeterRegistry registry() {

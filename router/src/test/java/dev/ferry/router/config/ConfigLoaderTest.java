@@ -71,6 +71,32 @@ class ConfigLoaderTest {
                 .isEqualTo(new ForwardingConfig(
                         "", "X-Tenant-Id", false, false, true, ForwardingConfig.Lookalikes.REJECT));
         assertThat(config.shutdown()).isEqualTo(new ShutdownConfig(Duration.ZERO, Duration.ofSeconds(30)));
+        assertThat(config.limits())
+                .isEqualTo(
+                        new LimitsConfig(100L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(75), 100, 200));
+    }
+
+    @Test
+    void namesEveryClientLimitItCannotUseInOneMessage() {
+        Map<String, String> base = base();
+        base.put("limits.request-head-timeout", "0s");
+        base.put("limits.keep-alive-timeout", "soon");
+        base.put("limits.h2-max-resets", "many");
+
+        assertThat(problems(base, Optional.empty(), Map.of()))
+                .containsExactly(
+                        "limits.keep-alive-timeout: 'soon' (expected: a duration such as 250ms, 2s, 5m or 1h)",
+                        "limits.h2-max-resets: 'many' (expected: a whole number)",
+                        "limits.request-head-timeout: 0s (expected: > 0, such as 10s)");
+    }
+
+    @Test
+    void refusesAnHttp2StreamLimitBelowOne() {
+        Map<String, String> base = base();
+        base.put("limits.h2-max-concurrent-streams", "0");
+
+        assertThat(problems(base, Optional.empty(), Map.of()))
+                .containsExactly("limits.h2-max-concurrent-streams: 0 (expected: more than 0)");
     }
 
     @Test

@@ -208,7 +208,8 @@ class RouterMetersTest {
                 "result", Set.of("hit", "miss", "passed", "not_passed"),
                 "cause", Set.of("move", "stale"),
                 "transport", Set.of("fast", "reactor"),
-                "direction", Set.of("received", "sent"));
+                "direction", Set.of("received", "sent"),
+                "limit", Set.of("request_head", "no_request"));
         assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> {
             assertThat(meter.getId().getName()).startsWith("ferry.");
             for (Tag tag : meter.getId().getTagsAsIterable()) {

@@ -15,7 +15,8 @@ import reactor.netty.http.server.HttpServer;
  * held, WebSockets, requests that hang, and counting open connections.
  *
  * <ul>
- *   <li>{@code POST /upload}: counts the body's bytes as they stream in and answers the count.
+ *   <li>{@code POST /upload}: counts the body's bytes as they stream in and answers the count; counts the uploads
+ *       received complete.
  *   <li>{@code GET /download?bytes=N}: streams N bytes, 64 KiB at a time, chunked.
  *   <li>{@code GET /slow?ms=N}: answers "done" after N ms (1500 without {@code ms}).
  *   <li>{@code GET /hang}: never answers.
@@ -28,6 +29,7 @@ public final class StreamingBackend implements AutoCloseable {
     private final String name;
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicInteger requestsStarted = new AtomicInteger();
+    private final AtomicInteger uploadsCompleted = new AtomicInteger();
     private final DisposableServer server;
 
     public StreamingBackend(String name) {
@@ -44,6 +46,7 @@ public final class StreamingBackend implements AutoCloseable {
                             return res.sendString(req.receive()
                                     .map(ByteBuf::readableBytes)
                                     .reduce(0L, (sum, n) -> sum + n)
+                                    .doOnNext(sum -> uploadsCompleted.incrementAndGet())
                                     .map(String::valueOf));
                         })
                         .post("/refuse", (req, res) -> {
@@ -92,6 +95,11 @@ public final class StreamingBackend implements AutoCloseable {
 
     public int requestsStarted() {
         return requestsStarted.get();
+    }
+
+    /** Uploads whose body arrived whole. */
+    public int uploadsCompleted() {
+        return uploadsCompleted.get();
     }
 
     @Override
