@@ -19,6 +19,7 @@ import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
+import dev.ferry.router.transport.AfterAlpn;
 import dev.ferry.router.transport.ClientConnections;
 import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.HeadDeadlines;
@@ -27,6 +28,7 @@ import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -35,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
@@ -86,7 +89,8 @@ public final class Router implements AutoCloseable {
         this.clients = new BackendClients(config.backends(), config.pool(), config.timeouts());
         BackendBreakers breakers = new BackendBreakers(config.breaker());
         LookalikeHeaders lookalikes = LookalikeHeaders.of(config.tenant(), config.forwarding());
-        ProxyHeaders headers = new ProxyHeaders(config.forwarding(), lookalikes);
+        ProxyHeaders headers = new ProxyHeaders(
+                config.forwarding(), lookalikes, config.listen().secure());
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
         this.pipeline = new Pipeline(
                 tenants,
@@ -152,12 +156,18 @@ public final class Router implements AutoCloseable {
             if (!clientConnections.admit(channel)) {
                 return;
             }
-            heads.install(channel.pipeline());
             if (http2) {
                 Http2Edge.install(channel.pipeline());
             }
-            if (fastPath != null) {
-                fastPath.install(channel.pipeline());
+            // HTTP/1.1's own handlers: now, or (TLS with ALPN) once the handshake has picked HTTP/1.1.
+            Consumer<ChannelPipeline> http1 = pipeline -> {
+                heads.install(pipeline);
+                if (fastPath != null) {
+                    fastPath.install(pipeline);
+                }
+            };
+            if (!AfterAlpn.install(channel.pipeline(), http1)) {
+                http1.accept(channel.pipeline());
             }
         });
         this.proxy = server.bindNow();
@@ -189,9 +199,6 @@ public final class Router implements AutoCloseable {
         }
         if (!config.listen().protocols().contains(Protocol.HTTP1)) {
             return "the listener serves no HTTP/1.1";
-        }
-        if (config.listen().secure() && config.listen().http2()) {
-            return "the listener is TLS with HTTP/2, where ALPN picks the protocol after the handshake";
         }
         for (Backend backend : Backend.values()) {
             if (clients.target(backend).pool() == null) {

@@ -3,6 +3,7 @@ package dev.ferry.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.testing.Backends;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RawH2;
@@ -60,6 +61,7 @@ class Http2ConformanceIT {
         router = RunningRouter.startReady(config);
         certificate = TestCertificate.in(dir);
         config.putAll(certificate.config());
+        config.put("limits.request-head-timeout", "500ms");
         tlsRouter = RunningRouter.startReady(config);
     }
 
@@ -130,6 +132,7 @@ class Http2ConformanceIT {
                 .version(version)
                 .sslContext(certificate.clientContext())
                 .build();
+        tlsRouter.countExchangesFromHere();
         HttpResponse<String> response = client.send(
                 HttpRequest.newBuilder(URI.create(
                                 "https://127.0.0.1:" + tlsRouter.router().port() + "/orders"))
@@ -140,6 +143,30 @@ class Http2ConformanceIT {
         assertThat(response.version()).isEqualTo(version);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("served by new");
+        // HTTP/1.1 over TLS takes the fast path like plain HTTP/1.1; the backend learns the client's scheme.
+        tlsRouter.assertServedBy(version == HttpClient.Version.HTTP_1_1 ? Transport.FAST : Transport.REACTOR, 1);
+        assertThat(backends.of(Backend.NEW).getAllServeEvents()).singleElement().satisfies(e -> assertThat(
+                        e.getRequest().getHeader("X-Forwarded-Proto"))
+                .isEqualTo("https"));
+    }
+
+    @Test
+    void cutsAnUnfinishedHeadOverTlsAtTheHeadDeadline() throws IOException {
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) certificate
+                .clientContext()
+                .getSocketFactory()
+                .createSocket("127.0.0.1", tlsRouter.router().port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write("GET /orders HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: acme\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("X-Ferry-Error: request_head_timeout");
+        }
+        assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
     }
 
     @Test

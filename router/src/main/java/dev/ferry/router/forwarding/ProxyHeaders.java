@@ -56,10 +56,14 @@ public final class ProxyHeaders {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString VIA_1_1 = AsciiString.cached("1.1 " + PSEUDONYM);
 
     private final ForwardingConfig config;
     private final LookalikeHeaders lookalikes;
+    /** The scheme clients use to reach Ferry. */
+    private final AsciiString proto;
+
     private final AsciiString tenantHeader;
     private final AsciiString servedByHeader;
     private final AsciiString[] backendTags = new AsciiString[Backend.values().length];
@@ -73,7 +77,16 @@ public final class ProxyHeaders {
 
     /** @param lookalikes which client headers only look like one Ferry sets or trusts: never forwarded */
     public ProxyHeaders(ForwardingConfig config, LookalikeHeaders lookalikes) {
+        this(config, lookalikes, false);
+    }
+
+    /**
+     * @param lookalikes which client headers only look like one Ferry sets or trusts: never forwarded
+     * @param tls whether clients reach Ferry over TLS: {@code X-Forwarded-Proto} is then {@code https}
+     */
+    public ProxyHeaders(ForwardingConfig config, LookalikeHeaders lookalikes, boolean tls) {
         this.config = config;
+        this.proto = tls ? HTTPS : HTTP;
         this.lookalikes = lookalikes;
         this.tenantHeader = AsciiString.of(config.tenantHeader());
         this.servedByHeader = AsciiString.of(config.servedByHeader());
@@ -227,7 +240,7 @@ public final class ProxyHeaders {
             String prior = joined(in, X_FORWARDED_FOR);
             out.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientAddress : prior + ", " + clientAddress);
             if (!in.contains(X_FORWARDED_PROTO)) {
-                out.set(X_FORWARDED_PROTO, HTTP);
+                out.set(X_FORWARDED_PROTO, proto);
             }
             if (!in.contains(X_FORWARDED_HOST) && clientHost != null) {
                 out.set(X_FORWARDED_HOST, clientHost);
@@ -236,7 +249,7 @@ public final class ProxyHeaders {
         }
         // The client's own Forwarded and X-Forwarded-* were not copied (isOwnedByFerry).
         out.set(X_FORWARDED_FOR, clientAddress);
-        out.set(X_FORWARDED_PROTO, HTTP);
+        out.set(X_FORWARDED_PROTO, proto);
         if (clientHost != null) {
             out.set(X_FORWARDED_HOST, clientHost);
         }
