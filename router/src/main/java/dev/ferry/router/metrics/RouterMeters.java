@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
 import java.util.List;
@@ -452,6 +453,11 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
      * (Micrometer's binders, as {@code jvm_*} and {@code process_*}), and the direct memory Netty's buffers hold.
      */
     public void bindProcess(LongSupplier nettyDirectMemory) {
+        // Two of ProcessorMetrics' series break Prometheus' naming rules (promtool check metrics): a _count suffix on
+        // a gauge, an abbreviated unit. process_cpu_usage and system_cpu_usage say the same.
+        registry.config()
+                .meterFilter(MeterFilter.deny(id ->
+                        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
