@@ -128,6 +128,11 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
 
     public RouterMeters(MeterRegistry registry) {
         this.registry = registry;
+        // Two of ProcessorMetrics' series (bindProcess) break Prometheus' naming rules (promtool check metrics): a
+        // _count suffix on a gauge, an abbreviated unit. process_cpu_usage and system_cpu_usage say the same.
+        registry.config()
+                .meterFilter(MeterFilter.deny(id ->
+                        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
         this.outcomes = outcomes();
         this.requestTimers = new AtomicReferenceArray<>(
                 (Backend.values().length + 1) * METHODS.size() * STATUS_CLASSES.size() * outcomes.size());
@@ -453,11 +458,6 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
      * (Micrometer's binders, as {@code jvm_*} and {@code process_*}), and the direct memory Netty's buffers hold.
      */
     public void bindProcess(LongSupplier nettyDirectMemory) {
-        // Two of ProcessorMetrics' series break Prometheus' naming rules (promtool check metrics): a _count suffix on
-        // a gauge, an abbreviated unit. process_cpu_usage and system_cpu_usage say the same.
-        registry.config()
-                .meterFilter(MeterFilter.deny(id ->
-                        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
