@@ -12,6 +12,8 @@ import dev.ferry.router.testing.RunningRouter;
 import dev.ferry.router.testing.TestCertificate;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,10 +22,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -219,6 +224,70 @@ class Http2ConformanceIT {
                 assertThat(f.errorCode()).isEqualTo(RawH2.PROTOCOL_ERROR);
             });
         }
+    }
+
+    @Test
+    void endsTheConnectionOnALowerStreamIdWhenThePrefaceCameInPieces() throws Exception {
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            byte[] preface = RawH2.preface();
+            out.write(Arrays.copyOf(preface, 10));
+            out.flush();
+            // The rest a moment later, so that the router reads the preface in two pieces.
+            later.schedule(
+                            () -> {
+                                out.write(Arrays.copyOfRange(preface, 10, preface.length));
+                                out.write(RawH2.frame(RawH2.SETTINGS, 0, 0, new byte[0]));
+                                out.flush();
+                                return null;
+                            },
+                            200,
+                            TimeUnit.MILLISECONDS)
+                    .get(5, TimeUnit.SECONDS);
+            assertGoawayOnALowerStream(RawH2.on(socket));
+        } finally {
+            later.shutdownNow();
+        }
+    }
+
+    @Test
+    void endsTheConnectionOnALowerStreamIdAfterAnH2cUpgrade() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n") && head.length() < 4096) {
+                int b = in.read();
+                assertThat(b).as("the 101's head").isNotEqualTo(-1);
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            out.write(RawH2.preface());
+            out.write(RawH2.frame(RawH2.SETTINGS, 0, 0, new byte[0]));
+            out.flush();
+            assertGoawayOnALowerStream(RawH2.on(socket));
+        }
+    }
+
+    /** Stream 5, then stream 3: §5.1.1's connection error. */
+    private static void assertGoawayOnALowerStream(RawH2 h2) throws IOException {
+        byte[] get = RawH2.literalHeaders(request("GET", null));
+        h2.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS | RawH2.END_STREAM, 5, get));
+        h2.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS | RawH2.END_STREAM, 3, get));
+        List<Frame> frames =
+                h2.readUntil(f -> f.type() == RawH2.GOAWAY || (f.type() == RawH2.RST_STREAM && f.stream() == 3), 40);
+        assertThat(frames).last().satisfies(f -> {
+            assertThat(f.type()).as("a GOAWAY, not a stream reset").isEqualTo(RawH2.GOAWAY);
+            assertThat(f.errorCode()).isEqualTo(RawH2.PROTOCOL_ERROR);
+        });
     }
 
     private static Map<String, String> request(String method, String contentLength) {

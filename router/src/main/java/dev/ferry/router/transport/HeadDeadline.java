@@ -61,6 +61,8 @@ final class HeadDeadline {
     private int responsesOwed;
     /** The 408 is written and the output shut: what the client still sends is dropped until the close. */
     private boolean lingering;
+    /** The bytes Arrival is handing to the codec, while it does: what follows a request's end in them is a new head. */
+    private ByteBuf reading;
 
     private HeadDeadline(HeadDeadlines shared) {
         this.shared = shared;
@@ -149,13 +151,22 @@ final class HeadDeadline {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (!headStarted && !readingBody && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            if (!(msg instanceof ByteBuf bytes)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            if (!headStarted && !readingBody && bytes.isReadable()) {
                 headStarted = true;
                 if (responsesOwed == 0) {
                     start();
                 }
             }
-            ctx.fireChannelRead(msg);
+            reading = bytes;
+            try {
+                ctx.fireChannelRead(msg);
+            } finally {
+                reading = null;
+            }
         }
 
         @Override
@@ -185,6 +196,14 @@ final class HeadDeadline {
             }
             if (msg instanceof LastHttpContent) {
                 readingBody = false;
+                // The codec emits a request's end before it reads on: bytes left in this read begin the next head
+                // (pipelined, or a slow client's first line), whose deadline starts when this response ends. Bytes
+                // the codec kept from an earlier read (a line split across reads) are out of sight here: such a
+                // head is bounded by the keep-alive timeout instead.
+                ByteBuf rest = reading;
+                if (rest != null && rest.refCnt() > 0 && rest.isReadable()) {
+                    headStarted = true;
+                }
             }
             ctx.fireChannelRead(msg);
         }

@@ -88,13 +88,17 @@ public final class Http2Edge extends ChannelInboundHandlerAdapter {
             }
             prefaceLeft = PREFACE_LENGTH;
         }
-        if (streams == null && prefaceLeft == PREFACE_LENGTH && in.readableBytes() >= PREFACE_LENGTH) {
-            // With prior knowledge, the preface makes Reactor Netty put the HTTP/2 codec in; the frames after it are
-            // checked against that codec's streams.
-            ctx.fireChannelRead(in.readRetainedSlice(PREFACE_LENGTH));
-            prefaceLeft = 0;
-            if (!ctx.channel().isActive()) {
+        if (streams == null && prefaceLeft > 0) {
+            // The preface goes on alone, even split across reads: with prior knowledge it makes Reactor Netty put
+            // the HTTP/2 codec in, and the frames after it are checked against that codec's streams.
+            int n = Math.min(prefaceLeft, in.readableBytes());
+            ctx.fireChannelRead(in.readRetainedSlice(n));
+            prefaceLeft -= n;
+            if (!ctx.channel().isActive() || !in.isReadable()) {
                 in.release();
+                if (prefaceLeft == 0 && ctx.channel().isActive()) {
+                    watch(ctx);
+                }
                 return;
             }
             watch(ctx);
@@ -112,11 +116,14 @@ public final class Http2Edge extends ChannelInboundHandlerAdapter {
         if (streams != null) {
             return;
         }
+        // By type: after an h2c upgrade Netty adds the codec under a name of its own.
         ChannelPipeline pipeline = ctx.pipeline();
-        if (pipeline.get(NettyPipeline.HttpCodec) instanceof Http2FrameCodec codec) {
+        Http2FrameCodec codec = pipeline.get(Http2FrameCodec.class);
+        if (codec != null) {
             streams = new Streams(codec.connection());
             if (pipeline.get(CHECKS_NAME) == null) {
-                pipeline.addAfter(NettyPipeline.HttpCodec, CHECKS_NAME, new StreamChecks(codec.connection(), streams));
+                pipeline.addAfter(
+                        pipeline.context(codec).name(), CHECKS_NAME, new StreamChecks(codec.connection(), streams));
             }
         }
     }

@@ -71,6 +71,16 @@ public final class RawH2 implements AutoCloseable {
         }
     }
 
+    /** Frames over a connection the caller opened and began (a split preface, an h2c upgrade). */
+    public static RawH2 on(Socket socket) throws IOException {
+        return new RawH2(socket);
+    }
+
+    /** The client connection preface. */
+    public static byte[] preface() {
+        return PREFACE.clone();
+    }
+
     private RawH2(Socket socket) throws IOException {
         this.socket = socket;
         this.out = socket.getOutputStream();
