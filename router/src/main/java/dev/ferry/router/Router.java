@@ -31,6 +31,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
 import java.time.Clock;
@@ -237,9 +239,19 @@ public final class Router implements AutoCloseable {
     private static SslProvider.GenericSslContextSpec<?> sslContext(ListenConfig listen) {
         File certificate = listen.tls().certificate().toFile();
         File key = listen.tls().privateKey().toFile();
-        return listen.http2()
-                ? Http2SslContextSpec.forServer(certificate, key)
-                : Http11SslContextSpec.forServer(certificate, key);
+        if (!listen.http2()) {
+            return Http11SslContextSpec.forServer(certificate, key);
+        }
+        if (listen.protocols().contains(Protocol.HTTP1)) {
+            return Http2SslContextSpec.forServer(certificate, key);
+        }
+        // HTTP/2 only: ALPN offers h2 alone, so a client that wants HTTP/1.1 learns it in the handshake.
+        return Http2SslContextSpec.forServer(certificate, key)
+                .configure(builder -> builder.applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2)));
     }
 
     public int port() {

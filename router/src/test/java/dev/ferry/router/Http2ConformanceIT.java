@@ -175,6 +175,39 @@ class Http2ConformanceIT {
     }
 
     @Test
+    void startsTheHeadDeadlineOfAnHttp1OnlyTlsPortOnceTheHandshakeIsDone() throws Exception {
+        Map<String, String> config = new HashMap<>(backends.config());
+        config.putAll(new FlagsFile(dir).tenantsOnNew("acme").config());
+        config.putAll(certificate.config());
+        config.put("listen.protocols", "http1");
+        config.put("limits.request-head-timeout", "500ms");
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        try (RunningRouter http1 = RunningRouter.startReady(config);
+                Socket tcp = new Socket("127.0.0.1", http1.router().port())) {
+            // A client slow to begin its handshake (longer than the head deadline), then quick with its request.
+            javax.net.ssl.SSLSocket socket = later.schedule(
+                            () -> (javax.net.ssl.SSLSocket) certificate
+                                    .clientContext()
+                                    .getSocketFactory()
+                                    .createSocket(
+                                            tcp, "127.0.0.1", http1.router().port(), true),
+                            800,
+                            TimeUnit.MILLISECONDS)
+                    .get(5, TimeUnit.SECONDS);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write("GET /orders HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: acme\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("served by new");
+        } finally {
+            later.shutdownNow();
+        }
+    }
+
+    @Test
     void resetsABodyLongerThanItsContentLengthAndForwardsNothing() throws IOException {
         try (RawH2 h2 = RawH2.connect(port(), 0)) {
             h2.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS, 1, RawH2.literalHeaders(request("POST", "1"))));

@@ -338,13 +338,18 @@ public final class ConfigLoader {
         if (!Files.isRegularFile(certificate.get()) || !Files.isRegularFile(key.get())) {
             return null; // named by path()
         }
+        String expected = " (expected: a PEM certificate chain and the PEM PKCS#8 private key it was issued for)";
+        String keys = ConfigKey.LISTEN_TLS_CERTIFICATE.key() + ", " + ConfigKey.LISTEN_TLS_PRIVATE_KEY.key();
         try {
             SslContextBuilder.forServer(certificate.get().toFile(), key.get().toFile())
                     .build();
+            if (!TlsFiles.keyMatches(certificate.get(), key.get())) {
+                problems.add(keys + ": the private key is not the certificate's (its public key does not verify what"
+                        + " the private key signs)" + expected);
+                return null;
+            }
         } catch (Exception | Error e) {
-            problems.add(ConfigKey.LISTEN_TLS_CERTIFICATE.key() + ", " + ConfigKey.LISTEN_TLS_PRIVATE_KEY.key()
-                    + ": not usable for TLS: " + e.getMessage()
-                    + " (expected: a PEM certificate chain and the PEM PKCS#8 private key it was issued for)");
+            problems.add(keys + ": not usable for TLS: " + e.getMessage() + expected);
             return null;
         }
         return new ListenConfig.Tls(certificate.get(), key.get());

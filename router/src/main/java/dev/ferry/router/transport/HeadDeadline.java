@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -61,8 +62,6 @@ final class HeadDeadline {
     private int responsesOwed;
     /** The 408 is written and the output shut: what the client still sends is dropped until the close. */
     private boolean lingering;
-    /** The bytes Arrival is handing to the codec, while it does: what follows a request's end in them is a new head. */
-    private ByteBuf reading;
 
     private HeadDeadline(HeadDeadlines shared) {
         this.shared = shared;
@@ -161,12 +160,7 @@ final class HeadDeadline {
                     start();
                 }
             }
-            reading = bytes;
-            try {
-                ctx.fireChannelRead(msg);
-            } finally {
-                reading = null;
-            }
+            ctx.fireChannelRead(msg);
         }
 
         @Override
@@ -181,7 +175,11 @@ final class HeadDeadline {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             HeadDeadline.this.ctx = ctx;
-            if (ctx.channel().isActive()) {
+            // Over TLS the first request can only come once the handshake is done (it has its own timeout): the
+            // deadline starts then, when Reactor Netty passes the channel's activation on.
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            if (ctx.channel().isActive()
+                    && (tls == null || tls.handshakeFuture().isSuccess())) {
                 start();
             }
         }
@@ -196,14 +194,6 @@ final class HeadDeadline {
             }
             if (msg instanceof LastHttpContent) {
                 readingBody = false;
-                // The codec emits a request's end before it reads on: bytes left in this read begin the next head
-                // (pipelined, or a slow client's first line), whose deadline starts when this response ends. Bytes
-                // the codec kept from an earlier read (a line split across reads) are out of sight here: such a
-                // head is bounded by the keep-alive timeout instead.
-                ByteBuf rest = reading;
-                if (rest != null && rest.refCnt() > 0 && rest.isReadable()) {
-                    headStarted = true;
-                }
             }
             ctx.fireChannelRead(msg);
         }

@@ -169,13 +169,24 @@ public final class ReactorTransport {
     }
 
     private Mono<Void> fail(Admitted admitted, HttpServerResponse response, ExchangeTally tally, Throwable error) {
-        if (Pipeline.isClientAbort(error) || !clientConnected(response)) {
-            // Gone: nothing to answer, and whatever failed after it left (a cancelled backend exchange) is no fault.
+        if (Pipeline.isClientAbort(error)) {
             tally.clientClosed = true;
             return Mono.empty();
         }
+        boolean gone = !clientConnected(response);
+        if (gone && ProxyFailure.of(error) == ProxyFailure.INTERNAL) {
+            // Reactor Netty could not write to a client that left (its stream reset, its connection closed): no
+            // one's fault, nothing to answer.
+            tally.clientClosed = true;
+            return Mono.empty();
+        }
+        // Named, and settled with the backend's breaker when it is the backend's fault, even if the client left too.
         Refusal refusal = pipeline.failed(admitted, error);
         tally.refusal = refusal;
+        if (gone) {
+            tally.clientClosed = true;
+            return Mono.empty();
+        }
         if (response.hasSentHeaders()) {
             // Too late for an error response: close the connection so that a cut body never looks complete.
             response.withConnection(connection -> connection.channel().close());

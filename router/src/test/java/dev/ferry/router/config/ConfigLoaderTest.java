@@ -519,6 +519,11 @@ class ConfigLoaderTest {
         Map<String, String> swapped = base();
         swapped.put("listen.tls.certificate", tls.privateKey().toString());
         swapped.put("listen.tls.private-key", tls.certificate().toString());
+        Path other = Files.createDirectories(dir.resolve("other"));
+        dev.ferry.router.testing.TestCertificate otherTls = dev.ferry.router.testing.TestCertificate.in(other);
+        Map<String, String> mismatched = base();
+        mismatched.put("listen.tls.certificate", tls.certificate().toString());
+        mismatched.put("listen.tls.private-key", otherTls.privateKey().toString());
         Map<String, String> cleartextH2 = new HashMap<>(secure);
         cleartextH2.put("listen.protocols", "http1,h2c");
 
@@ -529,6 +534,10 @@ class ConfigLoaderTest {
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .startsWith("listen.tls.certificate, listen.tls.private-key: not usable for TLS: ")
                 .endsWith("(expected: a PEM certificate chain and the PEM PKCS#8 private key it was issued for)");
+        assertThat(problems(mismatched, Optional.empty(), Map.of()))
+                .containsExactly("listen.tls.certificate, listen.tls.private-key: the private key is not the"
+                        + " certificate's (its public key does not verify what the private key signs) (expected: a PEM"
+                        + " certificate chain and the PEM PKCS#8 private key it was issued for)");
         assertThat(problems(cleartextH2, Optional.empty(), Map.of()))
                 .containsExactly("listen.protocols: h2c is cleartext HTTP/2 but listen.tls.* is set (expected:"
                         + " http1, h2; over TLS, h2 is negotiated by ALPN)");

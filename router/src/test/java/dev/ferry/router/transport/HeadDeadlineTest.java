@@ -117,18 +117,6 @@ class HeadDeadlineTest {
     }
 
     @Test
-    void timesAHeadThatBeganInTheSameReadAsThePreviousRequest() {
-        // One read: a whole request, and the first line of the next one (pipelined, never finished).
-        send("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /pipelined HTTP/1.1\r\n");
-        respond(HttpResponseStatus.OK);
-        after(501);
-
-        assertThat(written())
-                .as("the unfinished pipelined head is cut at the head deadline")
-                .startsWith("HTTP/1.1 408");
-    }
-
-    @Test
     void leavesAnIdleConnectionToTheKeepAliveTimeoutWhenAReadEndedWithItsRequest() {
         send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         respond(HttpResponseStatus.OK);
