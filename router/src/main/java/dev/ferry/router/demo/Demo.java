@@ -62,7 +62,7 @@ public final class Demo implements AutoCloseable {
     }
 
     /** The legacy backend with its middleware counter: {@code GET /metrics} answers it, everything else counts. */
-    static DisposableServer legacy(int port, BypassCounter counter) {
+    public static DisposableServer legacy(int port, BypassCounter counter) {
         return HttpServer.create()
                 .host("127.0.0.1")
                 .port(port)
