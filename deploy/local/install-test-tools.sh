@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the tools the tests use from Debian's packages, if missing: promtool (Debian 'prometheus'), the
-# headless browser the flags-admin console's browser test drives (Debian 'chromium' and 'chromium-driver'), and for
+# Installs the tools the tests use from Debian's packages, if missing: promtool and the Prometheus server that
+# DashboardIT starts (Debian 'prometheus'), the headless browser the flags-admin console's browser test drives
+# (Debian 'chromium' and 'chromium-driver'), and for
 # the fleet proof (deploy/local/fleet.sh) the load balancer (Debian 'haproxy') and a replica's skewed clock
 # (Debian 'faketime'), and 'openssl', which makes the TLS listener's test certificate.
 set -euo pipefail
 need=()
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+{ command -v promtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus ]; } || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)

@@ -53,6 +53,8 @@ final class DemoRouter implements AutoCloseable {
                         "-jar",
                         jar.toString(),
                         "--demo",
+                        "--demo-ports",
+                        "0,0",
                         "--config",
                         config.toString()))
                 .directory(dir.toFile())

@@ -36,6 +36,13 @@ public final class RouterMain implements Callable<Integer> {
                     + " --config and FERRY_* variables still override.")
     private boolean demo;
 
+    @Option(
+            names = "--demo-ports",
+            paramLabel = "LEGACY,NEW",
+            split = ",",
+            description = "The demo backends' ports, 0 for any free one (default: 9081,9082).")
+    private int[] demoPorts = {Demo.LEGACY_PORT, Demo.NEW_PORT};
+
     @Option(names = "--check", description = "Validate the configuration, print the effective values and exit.")
     private boolean check;
 
@@ -71,7 +78,12 @@ public final class RouterMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Demo demoParts = demo ? Demo.start(Path.of("ferry-demo")) : null;
+        if (demoPorts.length != 2) {
+            System.err.println("Ferry cannot start: --demo-ports " + java.util.Arrays.toString(demoPorts)
+                    + " (expected: two ports, LEGACY,NEW, such as 9081,9082)");
+            return 2;
+        }
+        Demo demoParts = demo ? Demo.start(Path.of("ferry-demo"), demoPorts[0], demoPorts[1]) : null;
         Map<String, String> base = demoParts == null ? Map.of() : demoParts.config();
         ConfigLoader.Loaded loaded;
         try {

@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--prometheus",
             paramLabel = "URL",
-            description = "or Prometheus for the live split (recording rule ferry:requests:rate5m), e.g."
+            description = "or Prometheus for the live split (recording rule backend:ferry_requests:rate5m), e.g."
                     + " http://127.0.0.1:9090")
     String prometheus;
 

@@ -18,13 +18,13 @@ import java.util.function.LongSupplier;
 /**
  * The live split: requests per second the legacy and the new backend serve, as the router counts them ({@code
  * ferry_requests_seconds_count}, tag {@code backend}). Read either from a router's admin {@code /metrics} (two scrapes
- * make a rate) or from Prometheus's query API (the recording rule {@code ferry:requests:rate5m} of
+ * make a rate) or from Prometheus's query API (the recording rule {@code backend:ferry_requests:rate5m} of
  * deploy/prometheus/rules.yml).
  */
 public abstract class LiveSplit {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String COUNTER = "ferry_requests_seconds_count";
-    static final String RECORDING_RULE = "ferry:requests:rate5m";
+    static final String RECORDING_RULE = "backend:ferry_requests:rate5m";
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     private final HttpClient http =

@@ -35,7 +35,7 @@ final class MetricsServer implements AutoCloseable {
         });
         server.createContext("/api/v1/query", exchange -> {
             String query = exchange.getRequestURI().getQuery();
-            String json = query.equals("query=ferry:requests:rate5m")
+            String json = query.equals("query=backend:ferry_requests:rate5m")
                     ? """
                     {"status":"success","data":{"resultType":"vector","result":[
                       {"metric":{"backend":"legacy"},"value":[1763766000.1,"4.5"]},

@@ -8,6 +8,7 @@ import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.exchange.Transport;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.routing.RoutingEvents;
+import dev.ferry.router.routing.RuleIntent;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
@@ -26,9 +27,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
@@ -52,6 +57,10 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String FLAGS_NEXT_SWITCH = "ferry.flags.next.switch";
     /** An info metric: 1, tagged with the revision and routing table in force; one series per replica at a time. */
     public static final String FLAGS_STATE = "ferry.flags.state";
+    /** Per rule of the flag state in force: tenants it names explicitly (the intended split, beside the measured). */
+    public static final String FLAGS_RULE_TENANTS = "ferry.flags.rule.tenants";
+    /** Per rule of the flag state in force: the share of the tenants reaching it that it takes (a wave's N %). */
+    public static final String FLAGS_RULE_ROLLOUT = "ferry.flags.rule.rollout";
 
     public static final String FLAGS_REJECTED = "ferry.flags.rejected";
     public static final String FLAGS_FETCH_ERRORS = "ferry.flags.fetch.errors";
@@ -90,6 +99,18 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String TAG_ROUTING_TABLE = "routing_table";
     public static final String TAG_TRANSPORT = "transport";
     public static final String TAG_DIRECTION = "direction";
+    /**
+     * The flag rule (wave) a decision is counted under. Its values come from the flag's definition, not from
+     * requests: at most {@link #MAX_RULES} of them per process, then {@link #RULE_OTHER}.
+     */
+    public static final String TAG_RULE = "rule";
+    /** No rule: none matches, a strategy without a payload, a tenant held on new, a request without a tenant. */
+    public static final String RULE_NONE = "none";
+    /** Any rule after the first {@link #MAX_RULES} seen, or with a name too long for a tag. */
+    public static final String RULE_OTHER = "other";
+
+    static final int MAX_RULES = 100;
+    private static final int MAX_RULE_LENGTH = 64;
 
     /** The {@code outcome} of a request that reached a backend and got its response back. */
     public static final String OUTCOME_FORWARDED = "forwarded";
@@ -107,7 +128,11 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     private LongSupplier clientConnectionsRefused;
     private final List<String> outcomes;
     private final AtomicReferenceArray<Timer> requestTimers;
-    private final Counter[][] decisions = new Counter[Backend.values().length][Reason.values().length];
+    /** Decision counters by rule tag, then backend and reason; at most {@link #MAX_RULES} rules and two more. */
+    private final Map<String, Counter[][]> decisions = new ConcurrentHashMap<>();
+
+    private final MultiGauge ruleTenants;
+    private final MultiGauge ruleRollout;
     private final Counter[] transports = new Counter[Transport.values().length];
     /** Body bytes by backend (the last index: none) and direction (0: from clients, 1: to clients). */
     private final Counter[][] bytes = new Counter[Backend.values().length + 1][2];
@@ -136,14 +161,16 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
         this.outcomes = outcomes();
         this.requestTimers = new AtomicReferenceArray<>(
                 (Backend.values().length + 1) * METHODS.size() * STATUS_CLASSES.size() * outcomes.size());
-        for (Backend backend : Backend.values()) {
-            for (Reason reason : Reason.values()) {
-                decisions[backend.ordinal()][reason.ordinal()] = Counter.builder(DECISIONS)
-                        .description("Routing decisions made for proxied requests")
-                        .tags(TAG_BACKEND, backend.tag(), TAG_REASON, reason.tag())
-                        .register(registry);
-            }
-        }
+        decisionCounters(RULE_NONE);
+        this.ruleTenants = MultiGauge.builder(FLAGS_RULE_TENANTS)
+                .description("Tenants each rule of the flag state in force names explicitly (tenantId IN), by the"
+                        + " backend it sends them to; a scheduled rule counts from its start")
+                .register(registry);
+        this.ruleRollout = MultiGauge.builder(FLAGS_RULE_ROLLOUT)
+                .description("Share of the tenants reaching each rule of the flag state in force that it takes: 1 for"
+                        + " a list, N/100 for a percentage wave; 0 before a scheduled rule's start")
+                .baseUnit("ratio")
+                .register(registry);
         for (Transport transport : Transport.values()) {
             transports[transport.ordinal()] = Counter.builder(TRANSPORT_EXCHANGES)
                     .description("Exchanges by the transport that carried them: fast (HTTP/1.1 relayed on Netty) or"
@@ -315,8 +342,45 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     }
 
     @Override
-    public void decided(Backend backend, Reason reason) {
-        decisions[backend.ordinal()][reason.ordinal()].increment();
+    public void decided(Backend backend, Reason reason, String rule) {
+        Counter[][] byRule = decisions.get(rule == null ? RULE_NONE : rule);
+        if (byRule == null) {
+            byRule = decisionCounters(ruleTag(rule));
+        }
+        byRule[backend.ordinal()][reason.ordinal()].increment();
+    }
+
+    /** The counters of one rule tag, registered on first use; past {@link #MAX_RULES} rules, those of "other". */
+    private Counter[][] decisionCounters(String rule) {
+        Counter[][] known = decisions.get(rule);
+        if (known != null) {
+            return known;
+        }
+        if (decisions.size() >= MAX_RULES && !RULE_NONE.equals(rule)) {
+            return decisions.computeIfAbsent(RULE_OTHER, this::registerDecisionCounters);
+        }
+        return decisions.computeIfAbsent(rule, this::registerDecisionCounters);
+    }
+
+    private Counter[][] registerDecisionCounters(String rule) {
+        Counter[][] out = new Counter[Backend.values().length][Reason.values().length];
+        for (Backend backend : Backend.values()) {
+            for (Reason reason : Reason.values()) {
+                out[backend.ordinal()][reason.ordinal()] = Counter.builder(DECISIONS)
+                        .description("Routing decisions made for proxied requests, by backend, reason and the flag"
+                                + " rule (wave) that decided or is scheduled to move the tenant")
+                        .tags(TAG_BACKEND, backend.tag(), TAG_REASON, reason.tag(), TAG_RULE, rule)
+                        .register(registry);
+            }
+        }
+        return out;
+    }
+
+    private static String ruleTag(String rule) {
+        if (rule == null || rule.isBlank()) {
+            return RULE_NONE;
+        }
+        return rule.length() > MAX_RULE_LENGTH ? RULE_OTHER : rule;
     }
 
     @Override
@@ -325,13 +389,47 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     }
 
     @Override
-    public void flagsApplied(String origin, String revision, String routingTable) {
+    public void flagsApplied(String origin, String revision, String routingTable, List<RuleIntent> rules) {
         counter(FLAGS_APPLIED, "Flag states applied", Tags.of(TAG_ORIGIN, origin))
                 .increment();
         // The one exception to small closed tag sets: one series per replica at a time, replaced on each change, so
         // that replicas can be compared (count by routing_table across the fleet).
         flagState.register(
                 List.of(MultiGauge.Row.of(Tags.of(TAG_REVISION, revision, TAG_ROUTING_TABLE, routingTable), 1)), true);
+        registerRules(rules);
+    }
+
+    /**
+     * One row per rule name and backend (a rule raised in steps is several strategies of one name): tenants summed,
+     * rollout the largest, each counted once its start has passed, by the registry's clock at scrape time.
+     */
+    private void registerRules(List<RuleIntent> rules) {
+        Map<Tags, List<RuleIntent>> byRule = new LinkedHashMap<>();
+        for (RuleIntent rule : rules) {
+            Tags tags = Tags.of(
+                    TAG_RULE, ruleTag(rule.rule()), TAG_BACKEND, rule.backend().tag());
+            byRule.computeIfAbsent(tags, t -> new ArrayList<>()).add(rule);
+        }
+        io.micrometer.core.instrument.Clock clock = registry.config().clock();
+        List<MultiGauge.Row<?>> tenants = new ArrayList<>();
+        List<MultiGauge.Row<?>> rollout = new ArrayList<>();
+        byRule.forEach((tags, same) -> {
+            tenants.add(MultiGauge.Row.of(tags, same, r -> inForce(r, clock)
+                    .mapToDouble(RuleIntent::tenants)
+                    .sum()));
+            rollout.add(MultiGauge.Row.of(tags, same, r -> inForce(r, clock)
+                    .mapToDouble(RuleIntent::rollout)
+                    .max()
+                    .orElse(0)));
+        });
+        ruleTenants.register(tenants, true);
+        ruleRollout.register(rollout, true);
+    }
+
+    private static java.util.stream.Stream<RuleIntent> inForce(
+            List<RuleIntent> rules, io.micrometer.core.instrument.Clock clock) {
+        Instant now = Instant.ofEpochMilli(clock.wallTime());
+        return rules.stream().filter(rule -> rule.inForce(now));
     }
 
     @Override

@@ -167,7 +167,7 @@ public final class Pipeline {
             return routing.decide(resolved.tenant());
         }
         if (whenMissing == WhenMissing.LEGACY) {
-            meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
+            meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT, null);
             return new RoutingDecision(null, Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
         }
         throw new ProxyException(

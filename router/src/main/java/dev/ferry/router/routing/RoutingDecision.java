@@ -37,11 +37,31 @@ public record RoutingDecision(TenantId tenant, Backend backend, Reason reason, S
     /**
      * A scheduled move of one tenant: from {@code atMillis} (Unix milliseconds) on, it goes to {@code to}. Ahead of
      * the decision while {@code to} differs from the decision's backend, done when they are the same.
+     *
+     * @param rule the name of the rule that moves it, or null
      */
-    public record Move(long atMillis, Backend to) {
+    public record Move(long atMillis, Backend to, String rule) {
         public Move {
             requireNonNull(to, "to");
         }
+
+        public Move(long atMillis, Backend to) {
+            this(atMillis, to, null);
+        }
+    }
+
+    /**
+     * The rule this decision is counted under in {@code ferry.routing.decisions}: the rule that sends the tenant where
+     * it goes, or, for a tenant still on legacy that a scheduled rule is about to move, that rule (so that a wave's
+     * legacy traffic is visible until its time and then drains). Null when no rule is involved: no rule matches, a
+     * strategy without a payload, a tenant held on new against the flag, a request without a tenant.
+     */
+    public String countedRule() {
+        return switch (reason) {
+            case WAVE, PINNED, MOVED_BACK -> rule;
+            case FLAG_OFF -> move != null && move.to() != backend ? move.rule() : null;
+            case FLAG_ON, FLIP_BACK_REFUSED, NO_TENANT_DEFAULT -> null;
+        };
     }
 
     /** Whether the decision was made before its move's time and that time has come: it must be made again. */

@@ -2,6 +2,7 @@ package dev.ferry.router.routing;
 
 import dev.ferry.router.exchange.Backend;
 import dev.ferry.router.routing.RoutingDecision.Reason;
+import java.util.List;
 
 /**
  * What the routing step reports as it works; the metrics implement it (this package does not know how it is
@@ -9,8 +10,12 @@ import dev.ferry.router.routing.RoutingDecision.Reason;
  * and non-blocking.
  */
 public interface RoutingEvents {
-    /** A decision was handed to a request. */
-    void decided(Backend backend, Reason reason);
+    /**
+     * A decision was handed to a request.
+     *
+     * @param rule the rule it is counted under ({@link RoutingDecision#countedRule()}), or null
+     */
+    void decided(Backend backend, Reason reason, String rule);
 
     void cacheLookup(boolean hit);
 
@@ -20,8 +25,9 @@ public interface RoutingEvents {
      * @param revision the document's revision
      * @param routingTable a short digest of the routing flag's definition ({@code none} without it): replicas with the
      *     same routing table route every tenant alike
+     * @param rules what each rule of the routing flag intends, in order (empty without the flag, or while it is off)
      */
-    void flagsApplied(String origin, String revision, String routingTable);
+    void flagsApplied(String origin, String revision, String routingTable, List<RuleIntent> rules);
 
     /** A flag document was refused as invalid; the last good state stays. */
     void flagsRejected(String reason);

@@ -140,7 +140,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             decision = evaluate(s, tenant);
             s.decisions().put(tenant.value(), decision);
         }
-        events.decided(decision.backend(), decision.reason());
+        events.decided(decision.backend(), decision.reason(), decision.countedRule());
         return decision;
     }
 
@@ -208,7 +208,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         Instant current = instant.truncatedTo(ChronoUnit.MILLIS);
         Pending next = pending(s, tenant, now);
         if (next != null) {
-            return new RoutingDecision.Move(next.at().toEpochMilli(), next.backend());
+            return new RoutingDecision.Move(next.at().toEpochMilli(), next.backend(), next.rule());
         }
         List<Instant> times = s.switchTimes();
         for (int i = times.size() - 1; i >= 0; i--) {
@@ -221,7 +221,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
             }
             RoutingDecision before = evaluate(s.engine(), config.flagName(), tenant, at.minusMillis(1));
             if (before.backend() != now.backend() && isMove(now)) {
-                return new RoutingDecision.Move(at.toEpochMilli(), now.backend());
+                return new RoutingDecision.Move(at.toEpochMilli(), now.backend(), now.rule());
             }
         }
         return null;
@@ -367,7 +367,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         if (present) {
             recheckActiveTenants(previous, next);
         }
-        events.flagsApplied(origin, revision, next.routingTable());
+        events.flagsApplied(origin, revision, next.routingTable(), RuleIntent.of(json, config.flagName()));
         if (!present) {
             LOG.error(
                     "Flag state from {} (revision {}) has no flag '{}': every request gets 503 routing_unknown"

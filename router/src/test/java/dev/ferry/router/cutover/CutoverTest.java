@@ -80,7 +80,7 @@ class CutoverTest {
         assertThat(after.backend())
                 .as("decided again at T, not served from the cache")
                 .isEqualTo(Backend.NEW);
-        assertThat(after.move()).isEqualTo(new RoutingDecision.Move(T.toEpochMilli(), Backend.NEW));
+        assertThat(after.move()).isEqualTo(new RoutingDecision.Move(T.toEpochMilli(), Backend.NEW, "wave-1"));
         assertThat(cutover.gate(after)).isEqualTo(Gate.MOVE);
         assertThat(cutover.deadlineNanos(after))
                 .as("no deadline on the side it goes to")
@@ -102,7 +102,7 @@ class CutoverTest {
         assertThat(inside.backend()).isEqualTo(Backend.LEGACY);
         assertThat(inside.move())
                 .as("the move is still to come, not forgotten")
-                .isEqualTo(new RoutingDecision.Move(T.toEpochMilli(), Backend.NEW));
+                .isEqualTo(new RoutingDecision.Move(T.toEpochMilli(), Backend.NEW, "wave-1"));
         assertThat(cutover.gate(inside)).isEqualTo(Gate.MOVE);
         at(T.plus(SKEW).plus(DEADLINE));
         assertThat(decide("acme").backend())

@@ -144,13 +144,40 @@ class RouterMetersTest {
 
     @Test
     void countsDecisionsByBackendAndReason() {
-        meters.decided(Backend.NEW, Reason.FLAG_ON);
-        meters.decided(Backend.NEW, Reason.FLAG_ON);
-        meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT);
+        meters.decided(Backend.NEW, Reason.FLAG_ON, null);
+        meters.decided(Backend.NEW, Reason.FLAG_ON, null);
+        meters.decided(Backend.LEGACY, Reason.NO_TENANT_DEFAULT, null);
 
         assertThat(decisions("new", "flag_on")).isEqualTo(2);
         assertThat(decisions("legacy", "no_tenant_default")).isEqualTo(1);
         assertThat(decisions("legacy", "flag_off")).isZero();
+    }
+
+    @Test
+    void countsDecisionsUnderTheirRuleAndNoneWithoutOne() {
+        meters.decided(Backend.NEW, Reason.WAVE, "wave-3");
+        meters.decided(Backend.LEGACY, Reason.FLAG_OFF, "wave-3");
+        meters.decided(Backend.LEGACY, Reason.FLAG_OFF, null);
+
+        assertThat(decisions("new", "wave", "wave-3")).isEqualTo(1);
+        assertThat(decisions("legacy", "flag_off", "wave-3")).isEqualTo(1);
+        assertThat(decisions("legacy", "flag_off", "none")).isEqualTo(1);
+    }
+
+    @Test
+    void countsRulesPastTheLimitOrWithOverlongNamesAsOther() {
+        for (int i = 0; i < RouterMeters.MAX_RULES + 20; i++) {
+            meters.decided(Backend.NEW, Reason.WAVE, "wave-" + i);
+        }
+        meters.decided(Backend.NEW, Reason.WAVE, "w".repeat(65));
+
+        assertThat(registry.find(RouterMeters.DECISIONS).counters().stream()
+                        .map(c -> c.getId().getTag("rule"))
+                        .distinct())
+                .hasSize(RouterMeters.MAX_RULES + 1)
+                .contains("none", "other");
+        assertThat(decisions("new", "wave", "other")).isEqualTo(22);
+        assertThat(decisions("new", "wave", "none")).isZero();
     }
 
     @Test
@@ -183,14 +210,14 @@ class RouterMetersTest {
                         Transport.FAST, backend, HttpMethod.valueOf("X-TENANT-ACME"), 503, failure, false, 0, 0, 1);
             }
             for (Reason reason : Reason.values()) {
-                meters.decided(backend, reason);
+                meters.decided(backend, reason, null);
             }
         }
         meters.recordExchange(Transport.FAST, null, HttpMethod.DELETE, 0, null, true, 0, 0, 1);
         meters.cacheLookup(true);
         meters.cacheLookup(false);
 
-        Map<String, Set<String>> allowed = Map.of(
+        Map<String, Set<String>> allowed = new java.util.HashMap<>(Map.of(
                 "backend", Set.of("legacy", "new", "none"),
                 "method",
                         Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER"),
@@ -209,7 +236,9 @@ class RouterMetersTest {
                 "cause", Set.of("move", "stale"),
                 "transport", Set.of("fast", "reactor"),
                 "direction", Set.of("received", "sent"),
-                "limit", Set.of("request_head", "no_request"));
+                "limit", Set.of("request_head", "no_request")));
+        // rule: the flag's own rule names, bounded by RouterMeters.MAX_RULES (see below); none without one
+        allowed.put("rule", Set.of("none"));
         assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> {
             assertThat(meter.getId().getName()).startsWith("ferry.");
             for (Tag tag : meter.getId().getTagsAsIterable()) {
@@ -231,6 +260,13 @@ class RouterMetersTest {
         return registry.get(RouterMeters.REQUESTS)
                 .tags(Tags.of("backend", backend, "method", method, "status_class", statusClass, "outcome", outcome))
                 .timer();
+    }
+
+    private double decisions(String backend, String reason, String rule) {
+        return registry.get(RouterMeters.DECISIONS)
+                .tags("backend", backend, "reason", reason, "rule", rule)
+                .counter()
+                .count();
     }
 
     private double decisions(String backend, String reason) {

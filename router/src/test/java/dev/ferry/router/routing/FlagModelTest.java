@@ -130,7 +130,7 @@ class FlagModelTest {
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(decide("acme"))
                 .isEqualTo(decision("acme", Backend.NEW, Reason.WAVE, "night-wave")
-                        .withMove(new RoutingDecision.Move(soon.toEpochMilli(), Backend.NEW))));
+                        .withMove(new RoutingDecision.Move(soon.toEpochMilli(), Backend.NEW, "night-wave"))));
     }
 
     @Test
@@ -185,6 +185,54 @@ class FlagModelTest {
         assertThat(registry.get(RouterMeters.FLAGS_NEXT_SWITCH).gauge().value()).isEqualTo(at.toEpochMilli() / 1000.0);
     }
 
+    @Test
+    void countsATenantsLegacyRequestsUnderTheScheduledWaveThatMovesItAndItsNewOnesUnderTheRuleThatSentIt() {
+        Instant at = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        start(flag().pinned("umbrella")
+                .list("pilot", "globex")
+                .listFrom("wave-3", at, "acme")
+                .document());
+
+        decide("acme");
+        decide("globex");
+        decide("umbrella");
+        decide("initech");
+
+        assertThat(decisions("legacy", "flag_off", "wave-3"))
+                .as("acme, until wave-3 starts")
+                .isEqualTo(1);
+        assertThat(decisions("new", "wave", "pilot")).isEqualTo(1);
+        assertThat(decisions("legacy", "pinned", "pinned")).isEqualTo(1);
+        assertThat(decisions("legacy", "flag_off", "none"))
+                .as("initech: no rule")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void exportsWhatEachRuleIntendsTenantsListedAndRolloutCountingAScheduledRuleFromItsStart() {
+        Instant at = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        start(flag().pinned("umbrella")
+                .list("pilot", "globex", "acme")
+                .percent("wave-1", 10)
+                .listFrom("wave-3", at, "initech")
+                .document());
+
+        assertThat(intent(RouterMeters.FLAGS_RULE_TENANTS, "pilot", "new")).isEqualTo(2);
+        assertThat(intent(RouterMeters.FLAGS_RULE_ROLLOUT, "pilot", "new")).isEqualTo(1.0);
+        assertThat(intent(RouterMeters.FLAGS_RULE_TENANTS, "pinned", "legacy")).isEqualTo(1);
+        assertThat(intent(RouterMeters.FLAGS_RULE_TENANTS, "wave-1", "new")).isZero();
+        assertThat(intent(RouterMeters.FLAGS_RULE_ROLLOUT, "wave-1", "new")).isEqualTo(0.1);
+        assertThat(intent(RouterMeters.FLAGS_RULE_TENANTS, "wave-3", "new"))
+                .as("not yet started")
+                .isZero();
+
+        write(flag().list("pilot", "globex").document());
+        await().atMost(ONE_POLL).untilAsserted(() -> assertThat(
+                        registry.find(RouterMeters.FLAGS_RULE_TENANTS).gauges())
+                .as("the rules of the state in force only")
+                .hasSize(1));
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.CsvSource(
             delimiter = '|',
@@ -204,6 +252,17 @@ class FlagModelTest {
                 ClientFeatures.problems(flag().rawStrategy(strategy).document(), FlagDocuments.FLAG);
 
         assertThat(problems).anySatisfy(p -> assertThat(p).contains(problem));
+    }
+
+    private double decisions(String backend, String reason, String rule) {
+        return registry.get(RouterMeters.DECISIONS)
+                .tags("backend", backend, "reason", reason, "rule", rule)
+                .counter()
+                .count();
+    }
+
+    private double intent(String name, String rule, String backend) {
+        return registry.get(name).tags("rule", rule, "backend", backend).gauge().value();
     }
 
     private double applied() {
