@@ -31,10 +31,17 @@ import java.util.Locale;
  * </pre>
  *
  * A router's applied revision is the server revision ({@code meta.revisionId}, Unleash's latest event id) of the first
- * document it fetched with the flag as it is now; it is behind by the flag's changes in the environment since then.
+ * document it fetched with the flag as it is now. The flag's changes in the environment after it are changes the router
+ * may not have: it has them when it confirmed its state with Unleash (its flag state's age) more than a revision tick
+ * after the latest of them, and is behind otherwise.
  */
 public final class Doctor {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * After a change, how long until every client fetch carries it: Unleash's revision tick (1 s, fixed) plus a margin
+     * for the clocks of Unleash and the router.
+     */
+    private static final Duration SERVED_AFTER = Duration.ofMillis(1500);
 
     private final Target target;
     private final Clock clock;
@@ -133,7 +140,7 @@ public final class Doctor {
             List<String> names = new ArrayList<>();
             rules.stream().filter(r -> !r.disabled()).forEach(r -> names.add(r.name() + " (" + r.shape() + ")"));
             findings.add(Finding.ok("routing flag " + name + " has the shape the routers read: "
-                    + (names.isEmpty() ? "no rules" : String.join(", ", names))));
+                    + (names.isEmpty() ? "no enabled rule" : String.join(", ", names))));
         }
         Migration migration = new Migration(name, env.enabled(), rules, "event " + latestEvent(name));
         return new Flag(problems.isEmpty() ? migration : null, serverRevision);
@@ -239,19 +246,34 @@ public final class Doctor {
             return true;
         }
         List<JsonNode> behind = changesAfter(applied);
+        String routesBy = name + " routes by revision " + applied + " (routing table "
+                + state.path("routingTable").asText() + ")";
         if (behind.isEmpty()) {
-            findings.add(Finding.ok(name + " routes by revision " + applied + " (routing table "
-                    + state.path("routingTable").asText() + "): the flag has not changed since; Unleash is at "
-                    + flag.serverRevision()));
+            findings.add(
+                    Finding.ok(routesBy + ": the flag has not changed since; Unleash is at " + flag.serverRevision()));
             return true;
         }
         JsonNode latest = behind.get(0);
+        Instant changedAt = instant(latest.path("createdAt").asText());
+        Instant confirmedAt = state.path("ageSeconds").isNumber()
+                ? clock.instant()
+                        .minusMillis(Math.round(state.path("ageSeconds").asDouble() * 1000))
+                : null;
+        if (changedAt != null && confirmedAt != null && confirmedAt.isAfter(changedAt.plus(SERVED_AFTER))) {
+            // The router keeps the revision it first saw the flag's definition in: a write that reached the client
+            // payload before Unleash's revision tick leaves it there. Fetched since, and unchanged: it is current.
+            findings.add(Finding.ok(routesBy + ", which holds the flag's latest change (event "
+                    + latest.path("id").asText() + "): the router confirmed it with Unleash "
+                    + ago(confirmedAt) + ", after that change"));
+            return true;
+        }
         findings.add(Finding.problem(name + " routes by revision " + applied + ", " + behind.size()
                 + (behind.size() == 1 ? " change" : " changes") + " of " + target.flag() + " behind Unleash (latest:"
                 + " event " + latest.path("id").asText() + ", "
                 + latest.path("type").asText() + ", "
-                + ago(latest.path("createdAt").asText()) + "); a router applies a change within about 2 s, so if it"
-                + " stays: its log, ferry_flags_age_seconds, ferry_flags_fetch_errors_total"));
+                + (changedAt == null ? "at " + latest.path("createdAt").asText() : ago(changedAt))
+                + "); a router applies a change within about 2 s, so if it stays: its log, ferry_flags_age_seconds,"
+                + " ferry_flags_fetch_errors_total"));
         return true;
     }
 
@@ -304,12 +326,16 @@ public final class Doctor {
         }
     }
 
-    private String ago(String createdAt) {
+    private String ago(Instant at) {
+        Duration d = Duration.between(at, clock.instant());
+        return String.format(Locale.ROOT, "%.1f s ago", d.toMillis() / 1000.0);
+    }
+
+    private static Instant instant(String text) {
         try {
-            Duration d = Duration.between(Instant.parse(createdAt), clock.instant());
-            return String.format(Locale.ROOT, "%.1f s ago", d.toMillis() / 1000.0);
+            return Instant.parse(text);
         } catch (RuntimeException e) {
-            return "at " + createdAt;
+            return null;
         }
     }
 }

@@ -44,6 +44,12 @@ public final class FlagShape {
                 problems.add(where + " rolls out " + rule.percent() + " % without a groupId (expected: the wave's"
                         + " name, never changed)");
             }
+            if (!rule.hasPayload() && rule.tenants() == null && rule.percent() == 100 && rule.startsAt() == null) {
+                problems.add(where + " sends EVERY tenant to new, and has no payload: that is the strategy Unleash"
+                        + " adds when a flag is turned on without one (expected: rules that name tenants or a"
+                        + " percentage; a migration that is done says so with a payload such as"
+                        + " {\"backend\": \"new\", \"rule\": \"all\"})");
+            }
             if (rule.backend() == dev.ferry.admin.tenants.Backend.LEGACY
                     && !rule.deliberate()
                     && hasTime(strategy.path("constraints"))) {
