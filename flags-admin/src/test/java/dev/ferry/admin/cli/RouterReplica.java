@@ -40,6 +40,14 @@ public final class RouterReplica implements AutoCloseable {
                 List.of("flags.source: file", "flags.file: " + flagsFile));
     }
 
+    /** Starts a replica on {@code flagsFile} in front of the two backends, and waits until it is ready. */
+    public static RouterReplica onFile(Path dir, Path flagsFile, URI legacy, URI fresh) throws IOException {
+        return start(
+                dir,
+                List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh),
+                List.of("flags.source: file", "flags.file: " + flagsFile));
+    }
+
     /** Starts a replica on {@code flagsFile} routing by {@code flag}, in front of no backend; waits until ready. */
     static RouterReplica start(Path dir, Path flagsFile, String flag) throws IOException {
         return start(

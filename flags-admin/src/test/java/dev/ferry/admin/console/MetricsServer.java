@@ -10,10 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A router's admin /metrics on loopback, as far as the live split reads it: the {@code ferry_requests_seconds}
- * timer's series, in the Prometheus text format the router's registry writes, with counters that grow between
- * scrapes (legacy by 10, new by 30: a quarter of the traffic on legacy). Also serves Prometheus's query API for the
- * recording rule.
+ * Prometheus's query API on loopback, answering the recording rule the live split asks for (the tests run no
+ * Prometheus), and a router's /metrics with counters that grow between scrapes (legacy by 10, new by 30) for the
+ * browser test, which must see the same split on every run. ConsoleSplitIT reads a real router's /metrics.
  */
 final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
