@@ -137,6 +137,32 @@ public final class RouterReplica implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    /**
+     * Sends {@code requests} GETs for {@code tenant} through the router, one after the other.
+     *
+     * @return the backend that served the last one ({@code X-Ferry-Backend})
+     */
+    public String send(String tenant, int requests) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        String servedBy = null;
+        for (int i = 0; i < requests; i++) {
+            HttpRequest request = HttpRequest.newBuilder(proxyUrl().resolve("/orders"))
+                    .header("X-Tenant-Id", tenant)
+                    .timeout(Duration.ofSeconds(5))
+                    .build();
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("the router answered " + response.statusCode() + " for tenant " + tenant
+                        + ": " + response.body());
+            }
+            servedBy = response.headers().firstValue("X-Ferry-Backend").orElse(null);
+        }
+        return servedBy;
+    }
+
     public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);

@@ -7,16 +7,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Prometheus's query API on loopback, answering the recording rule the live split asks for (the tests run no
- * Prometheus), and a router's /metrics with counters that grow between scrapes (legacy by 10, new by 30) for the
- * browser test, which must see the same split on every run. ConsoleSplitIT reads a real router's /metrics.
+ * Prometheus's query API on loopback, answering the recording rule the live split asks for: the tests run no
+ * Prometheus. A router's /metrics comes from the packaged router itself (ConsoleSplitIT, ConsoleBrowserIT); {@link
+ * #document} is only the text the parser's unit test reads.
  */
 final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
-    private final AtomicLong scrapes = new AtomicLong();
 
     MetricsServer() {
         try {
@@ -24,14 +22,6 @@ final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.createContext("/metrics", exchange -> {
-            long n = scrapes.incrementAndGet();
-            byte[] body = document(10 * n, 30 * n).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
         server.createContext("/api/v1/query", exchange -> {
             String query = exchange.getRequestURI().getQuery();
             String json = query.equals("query=ferry:requests:rate5m")
@@ -66,10 +56,6 @@ final class MetricsServer implements AutoCloseable {
                 ferry_ready 1.0
                 """
                 .formatted(legacy, fresh);
-    }
-
-    URI metrics() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
     }
 
     URI prometheus() {
