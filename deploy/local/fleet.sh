@@ -79,28 +79,22 @@ unleash_api() { # METHOD PATH [BODY]
 }
 
 ensure_flags() {
-  local f
   # A fresh routing flag for every fleet: the proofs add a rule each, and Unleash allows 30 per flag and environment
-  if [ "$(unleash_api GET "/api/admin/projects/default/features/$FLAG")" = 200 ]; then
-    unleash_api DELETE "/api/admin/projects/default/features/$FLAG" >/dev/null
-    unleash_api DELETE "/api/admin/archive/$FLAG" >/dev/null
-  fi
-  for f in "$FLAG" "$WINDOW"; do
-    case "$(unleash_api GET "/api/admin/projects/default/features/$f")" in
-      200) ;;
-      404)
-        unleash_api POST /api/admin/projects/default/features \
-          "{\"name\":\"$f\",\"type\":\"release\",\"description\":\"Ferry fleet harness (deploy/local/fleet.sh)\"}" \
-          | grep -q '^20' || die "cannot create flag $f in Unleash at $UNLEASH_URL"
-        ;;
-      *) die "Unleash at $UNLEASH_URL refused the admin token (expected: deploy/unleash/unleash.sh start)" ;;
-    esac
-  done
-  # The routing flag on with one rule (an enabled flag without rules sends EVERY tenant to new), a pin of a tenant
-  # nobody uses: every tenant on legacy until moved. The migration window open.
+  case "$(unleash_api GET "/api/admin/projects/default/features/$FLAG")" in
+    200)
+      unleash_api DELETE "/api/admin/projects/default/features/$FLAG" >/dev/null
+      # Unleash 8.2.0 records the archiving after answering; a hard delete before that makes it exit (an FK violation
+      # in feature_lifecycles, docs/unleash.md)
+      sleep 2
+      unleash_api DELETE "/api/admin/archive/$FLAG" >/dev/null
+      ;;
+    404) ;;
+    *) die "Unleash at $UNLEASH_URL refused the admin token (expected: deploy/unleash/unleash.sh start)" ;;
+  esac
+  # The routing flag on with init's rule (a 0 % wave: every tenant on legacy until moved), the window's flag; then
+  # the migration window open
   admin() { java -jar "$ADMIN_JAR" --unleash "$UNLEASH_URL" --token "$ADMIN_TOKEN" --flag "$FLAG" --by fleet.sh "$@"; }
-  admin pin fleet-harness-placeholder --reason "a rule, so that the enabled flag sends no tenant to new" >/dev/null
-  unleash_api POST "/api/admin/projects/default/features/$FLAG/environments/development/on" >/dev/null
+  admin init --window-flag "$WINDOW" >/dev/null || die "flags-admin init failed on $UNLEASH_URL (run it by hand to see why)"
   admin window open --window-flag "$WINDOW" >/dev/null
 }
 

@@ -1,5 +1,6 @@
 package dev.ferry.admin.cli;
 
+import dev.ferry.admin.setup.Target;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.ConflictException;
 import dev.ferry.admin.tenants.FlagsFileStore;
@@ -39,10 +40,11 @@ import picocli.CommandLine.ScopeType;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done",
-            "1:refused by the one-way guard, or the flag kept changing under the change",
+            "1:refused by the one-way guard, or the flag kept changing under the change; init: a flag that exists has"
+                    + " the wrong shape (reported, left as it is); doctor: a check found a problem",
             "2:bad input: a malformed tenant id, an unknown rule, a missing flag or file, wrong options",
             "3:the store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refusing the"
-                    + " request, a flags file that cannot be read or written; fleet: a replica did not answer",
+                    + " request, a flags file that cannot be read or written; fleet, doctor: a replica did not answer",
             "4:written, but not every replica given to --wait-for-fleet routed by it within --fleet-timeout",
             "70:a bug in flags-admin (the stack trace is printed)"
         },
@@ -53,6 +55,8 @@ import picocli.CommandLine.ScopeType;
                     + " unknown FERRY_ variables).",
             "Examples:",
             "  flags-admin --file ferry-demo/flags.json plan move acme --to new",
+            "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" init",
+            "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" doctor --router http://127.0.0.1:9901",
             "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" status",
             "  flags-admin --file ferry-demo/flags.json serve --console-token \"$(openssl rand -hex 16)\"",
             "See docs/flags-admin.md."
@@ -149,6 +153,8 @@ public final class FlagsAdmin implements Callable<Integer> {
         cli.addSubcommand("serve", new ServeCommand(root));
         cli.addSubcommand("fleet", new FleetCommand(root));
         cli.addSubcommand("window", new WindowCommand(root));
+        cli.addSubcommand("init", new InitCommand(root, clock));
+        cli.addSubcommand("doctor", new DoctorCommand(root, clock));
         CommandLine plan = new CommandLine(new PlanCommand());
         addChanges(plan, root, true);
         cli.addSubcommand("plan", plan);
@@ -169,7 +175,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         spec.commandLine()
                 .getErr()
                 .println("flags-admin: name a command (status, show, move, wave, pin, remove, history,"
-                        + " plan, serve, fleet); --help lists them");
+                        + " plan, serve, fleet, window, init, doctor); --help lists them");
         return ExitCode.BAD_INPUT;
     }
 
@@ -203,6 +209,28 @@ public final class FlagsAdmin implements Callable<Integer> {
             throw new BadInputException("no store (expected: --unleash URL --token TOKEN, or --file FLAGS.json; or"
                     + " FLAGS_ADMIN_UNLEASH_URL and FLAGS_ADMIN_TOKEN)");
         }
+        return new UnleashAdminStore(adminApi(), project, environment, flag);
+    }
+
+    /**
+     * Where Ferry's flags live on Unleash, for the commands that set up or check a server itself.
+     *
+     * @param command the command, for the message when a flags file is given instead
+     */
+    Target target(String command, String windowFlag) {
+        if (file != null) {
+            throw new BadInputException(command + " with --file " + file + " (expected: --unleash URL --token TOKEN;"
+                    + " " + command + " works on an Unleash server, and a flags file needs no set-up: the demo writes"
+                    + " one, and the router checks it whenever it reads it)");
+        }
+        if (unleash == null || unleash.isBlank()) {
+            throw new BadInputException(command + " without --unleash (expected: --unleash URL --token TOKEN, or"
+                    + " FLAGS_ADMIN_UNLEASH_URL and FLAGS_ADMIN_TOKEN)");
+        }
+        return new Target(adminApi(), project, environment, flag, windowFlag);
+    }
+
+    private AdminApi adminApi() {
         if (token == null || token.isBlank()) {
             throw new BadInputException("--unleash " + unleash + " without a token (expected: --token with an Admin API"
                     + " token, or FLAGS_ADMIN_TOKEN)");
@@ -219,7 +247,7 @@ public final class FlagsAdmin implements Callable<Integer> {
             throw new BadInputException(
                     "--unleash '" + unleash + "' is not an http(s) URL (expected:" + " http://host:4242)");
         }
-        return new UnleashAdminStore(new AdminApi(uri, token.strip()), project, environment, flag);
+        return new AdminApi(uri, token.strip());
     }
 
     TenantMover mover(CommandLine.Model.CommandSpec spec) {

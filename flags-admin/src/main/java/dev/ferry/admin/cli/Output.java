@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.json.JsonViews;
+import dev.ferry.admin.setup.Finding;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Migration;
@@ -392,6 +393,37 @@ final class Output {
     }
 
     // ---------------------------------------------------------------- shared
+
+    // ---------------------------------------------------------------- init, doctor
+
+    /** One line per finding: {@code OK}, {@code CREATED} or {@code PROBLEM}, then what it is in words. */
+    void findings(String command, String where, List<Finding> findings) {
+        if (json) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("command", command);
+            body.put("unleash", where);
+            body.put("ok", !Finding.anyProblem(findings));
+            List<Map<String, String>> lines = new ArrayList<>();
+            for (var f : findings) {
+                Map<String, String> line = new LinkedHashMap<>();
+                line.put("result", f.mark().label());
+                line.put("text", f.text());
+                lines.add(line);
+            }
+            body.put("checks", lines);
+            print(JSON.valueToTree(body));
+            return;
+        }
+        out.println("flags-admin " + command + ": " + where);
+        for (var f : findings) {
+            out.println(String.format(java.util.Locale.ROOT, "%-8s %s", f.mark().label(), f.text()));
+        }
+        long problems = findings.stream()
+                .filter(f -> f.mark() == Finding.Mark.PROBLEM || f.mark() == Finding.Mark.UNREACHABLE)
+                .count();
+        out.println(problems == 0 ? "All as Ferry needs it." : Text.count(problems, "problem") + ".");
+        flush();
+    }
 
     private void print(Object node) {
         try {

@@ -17,21 +17,66 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One replica of the packaged router ({@code router/target/ferry-router.jar}) in a JVM of its own, routing from a flags
- * file, on free loopback ports; stopped with SIGTERM.
+ * file or from the real Unleash, on free loopback ports; stopped with SIGTERM.
  */
-final class RouterReplica implements AutoCloseable {
+public final class RouterReplica implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int adminPort;
+    private final int port;
 
-    private RouterReplica(Process process, Path log, int adminPort) {
+    private RouterReplica(Process process, Path log, int adminPort, int port) {
         this.process = process;
         this.log = log;
         this.adminPort = adminPort;
+        this.port = port;
     }
 
-    /** Starts a replica on {@code flagsFile} and waits until it is ready. */
+    /** Starts a replica on {@code flagsFile}, in front of no backend, and waits until it is ready. */
     static RouterReplica start(Path dir, Path flagsFile) throws IOException {
+        return start(
+                dir,
+                List.of("backends.legacy.url: http://127.0.0.1:9", "backends.new.url: http://127.0.0.1:9"),
+                List.of("flags.source: file", "flags.file: " + flagsFile));
+    }
+
+    /** Starts a replica on {@code flagsFile} in front of the two backends, and waits until it is ready. */
+    public static RouterReplica onFile(Path dir, Path flagsFile, URI legacy, URI fresh) throws IOException {
+        return start(
+                dir,
+                List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh),
+                List.of("flags.source: file", "flags.file: " + flagsFile));
+    }
+
+    /** Starts a replica on {@code flagsFile} routing by {@code flag}, in front of no backend; waits until ready. */
+    static RouterReplica start(Path dir, Path flagsFile, String flag) throws IOException {
+        return start(
+                dir,
+                List.of("backends.legacy.url: http://127.0.0.1:9", "backends.new.url: http://127.0.0.1:9"),
+                List.of("flags.source: file", "flags.file: " + flagsFile, "flags.flag-name: " + flag));
+    }
+
+    /**
+     * Starts a replica polling the real Unleash every second for {@code flag} (project default, environment
+     * development: the client token's), in front of the two backends, and waits until it is ready.
+     */
+    public static RouterReplica onUnleash(Path dir, URI unleash, String flag, URI legacy, URI fresh)
+            throws IOException {
+        return start(
+                dir,
+                List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh),
+                List.of(
+                        "flags.source: unleash",
+                        "flags.flag-name: " + flag,
+                        "cutover.window-flag: " + flag + "-window",
+                        "flags.unleash.url: " + unleash + "/api",
+                        "flags.unleash.token: \"default:development.unleash-insecure-client-api-token\"",
+                        "flags.unleash.app-name: flags-admin-test-" + dir.getFileName(),
+                        "flags.unleash.refresh-interval: 1s",
+                        "flags.unleash.backup-file: " + dir.resolve("unleash-backup.json")));
+    }
+
+    private static RouterReplica start(Path dir, List<String> backends, List<String> flags) throws IOException {
         Path jar = Path.of(System.getProperty("ferry.routerJar", "../router/target/ferry-router.jar"))
                 .toAbsolutePath()
                 .normalize();
@@ -41,23 +86,19 @@ final class RouterReplica implements AutoCloseable {
         }
         Files.createDirectories(dir);
         int adminPort = freePort();
+        int port = freePort();
         Path config = dir.resolve("ferry.yaml");
-        Files.writeString(
-                config,
-                String.join(
-                        "\n",
-                        "listen.host: 127.0.0.1",
-                        "listen.port: " + freePort(),
-                        "admin.host: 127.0.0.1",
-                        "admin.port: " + adminPort,
-                        "backends.legacy.url: http://127.0.0.1:9",
-                        "backends.new.url: http://127.0.0.1:9",
-                        "flags.source: file",
-                        "flags.file: " + flagsFile,
-                        "flags.held-file: " + dir.resolve("held.json"),
-                        "shutdown.drain-delay: 0s",
-                        ""),
-                StandardCharsets.UTF_8);
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "listen.host: 127.0.0.1",
+                "listen.port: " + port,
+                "admin.host: 127.0.0.1",
+                "admin.port: " + adminPort,
+                "flags.held-file: " + dir.resolve("held.json"),
+                "forwarding.served-by-header: X-Ferry-Backend",
+                "shutdown.drain-delay: 0s"));
+        lines.addAll(backends);
+        lines.addAll(flags);
+        Files.writeString(config, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
         Path log = dir.resolve("router.log");
         ProcessBuilder builder = new ProcessBuilder(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -72,7 +113,7 @@ final class RouterReplica implements AutoCloseable {
                 .redirectOutput(log.toFile());
         // The router rejects FERRY_* variables it does not know, and a known one would override the config file.
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
-        RouterReplica replica = new RouterReplica(builder.start(), log, adminPort);
+        RouterReplica replica = new RouterReplica(builder.start(), log, adminPort, port);
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(replica.adminUrl().resolve("/health/ready"))
                 .timeout(Duration.ofSeconds(2))
@@ -87,11 +128,42 @@ final class RouterReplica implements AutoCloseable {
         return replica;
     }
 
-    URI adminUrl() {
+    public URI adminUrl() {
         return URI.create("http://127.0.0.1:" + adminPort);
     }
 
-    String log() {
+    /** Where clients send requests. */
+    public URI proxyUrl() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * Sends {@code requests} GETs for {@code tenant} through the router, one after the other.
+     *
+     * @return the backend that served the last one ({@code X-Ferry-Backend})
+     */
+    public String send(String tenant, int requests) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        String servedBy = null;
+        for (int i = 0; i < requests; i++) {
+            HttpRequest request = HttpRequest.newBuilder(proxyUrl().resolve("/orders"))
+                    .header("X-Tenant-Id", tenant)
+                    .timeout(Duration.ofSeconds(5))
+                    .build();
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("the router answered " + response.statusCode() + " for tenant " + tenant
+                        + ": " + response.body());
+            }
+            servedBy = response.headers().firstValue("X-Ferry-Backend").orElse(null);
+        }
+        return servedBy;
+    }
+
+    public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {

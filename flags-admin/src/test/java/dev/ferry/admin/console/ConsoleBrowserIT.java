@@ -3,6 +3,8 @@ package dev.ferry.admin.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.admin.cli.LoopbackBackend;
+import dev.ferry.admin.cli.RouterReplica;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.FlagsFileStore;
 import dev.ferry.admin.tenants.Migration;
@@ -42,8 +44,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The console in a real browser: Debian's chromium, headless, driven by Debian's chromium-driver (both installed by
- * deploy/local/install-test-tools.sh), against the console on loopback over a flags file, with the live split from a
- * router's /metrics served on loopback. Screenshots land in target/console-*.png.
+ * deploy/local/install-test-tools.sh), against the console on loopback over a flags file, with the live split from the
+ * /metrics of the packaged router routing by that file. Screenshots land in target/console-*.png.
  */
 class ConsoleBrowserIT {
     private static final String CHROMIUM = "/usr/bin/chromium";
@@ -58,8 +60,8 @@ class ConsoleBrowserIT {
     Path dir;
 
     private MigrationStore store;
-    private MetricsServer metrics;
     private ConsoleServer console;
+    private final List<AutoCloseable> router = new java.util.ArrayList<>();
 
     @BeforeAll
     static void startBrowser() throws IOException {
@@ -111,7 +113,18 @@ class ConsoleBrowserIT {
             Files.write(file, demo.readAllBytes());
         }
         store = new FlagsFileStore(file, FLAG);
-        metrics = new MetricsServer();
+    }
+
+    /** The packaged router on the console's flags file, in front of two backends: what the live split reads. */
+    private RouterReplica startRouter() throws IOException {
+        LoopbackBackend legacy = new LoopbackBackend("legacy");
+        router.add(legacy);
+        LoopbackBackend fresh = new LoopbackBackend("new");
+        router.add(fresh);
+        RouterReplica replica =
+                RouterReplica.onFile(dir.resolve("router"), dir.resolve("flags.json"), legacy.url(), fresh.url());
+        router.add(0, replica);
+        return replica;
     }
 
     private void serve(LiveSplit split) throws IOException {
@@ -129,14 +142,21 @@ class ConsoleBrowserIT {
         if (console != null) {
             console.close();
         }
-        metrics.close();
+        for (AutoCloseable part : router) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot stop " + part, e);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the page, as a person uses it
 
     @Test
-    void signsInSearchesPlansAMoveConfirmsItAndSeesItOnNewAndInTheHistory() throws IOException {
-        serve(LiveSplit.routerMetrics(metrics.metrics(), System::nanoTime));
+    void signsInSearchesPlansAMoveConfirmsItAndSeesItOnNewAndInTheHistory() throws Exception {
+        RouterReplica replica = startRouter();
+        serve(LiveSplit.routerMetrics(replica.adminUrl().resolve("/metrics"), System::nanoTime));
 
         // the API needs the token; a wrong one is refused on the sign-in form
         signIn("not-the-token-at-all", "jane");
@@ -194,9 +214,13 @@ class ConsoleBrowserIT {
         assertThat(latest.getAttribute("data-by")).startsWith("jane");
         assertThat(latest.getText()).contains("first pilot");
 
-        // the live split from the router's /metrics: three quarters of the requests on new
-        waitUntil(() -> attribute("split-state", "data-state"), s -> s.equals("ok"));
-        assertThat(text("split-share")).isEqualTo("75.0 %");
+        // the live split from the router's /metrics: a scrape before the traffic, then three quarters of the requests
+        // on new (hooli, listed nowhere, on legacy; globex in pilot)
+        new ConsoleClient(console.uri(), TOKEN).get("/api/split");
+        assertThat(replica.send("hooli", 10)).isEqualTo("legacy");
+        assertThat(replica.send("globex", 30)).isEqualTo("new");
+        waitUntil(() -> text("split-share"), s -> s.equals("75.0 %"));
+        assertThat(attribute("split-state", "data-state")).isEqualTo("ok");
         screenshot("written");
     }
 

@@ -7,17 +7,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A router's admin /metrics on loopback, as far as the live split reads it: the {@code ferry_requests_seconds}
- * timer's series, in the Prometheus text format the router's registry writes, with counters that grow between
- * scrapes (legacy by 10, new by 30: a quarter of the traffic on legacy). Also serves Prometheus's query API for the
- * recording rule.
+ * Prometheus's query API on loopback, answering the recording rule the live split asks for: the tests run no
+ * Prometheus. A router's /metrics comes from the packaged router itself (ConsoleSplitIT, ConsoleBrowserIT); {@link
+ * #document} is only the text the parser's unit test reads.
  */
 final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
-    private final AtomicLong scrapes = new AtomicLong();
 
     MetricsServer() {
         try {
@@ -25,14 +22,6 @@ final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.createContext("/metrics", exchange -> {
-            long n = scrapes.incrementAndGet();
-            byte[] body = document(10 * n, 30 * n).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
         server.createContext("/api/v1/query", exchange -> {
             String query = exchange.getRequestURI().getQuery();
             String json = query.equals("query=backend:ferry_requests:rate5m")
@@ -67,10 +56,6 @@ final class MetricsServer implements AutoCloseable {
                 ferry_ready 1.0
                 """
                 .formatted(legacy, fresh);
-    }
-
-    URI metrics() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
     }
 
     URI prometheus() {

@@ -73,7 +73,7 @@ public final class RunningUnleash {
      * comes before the switch: an environment turned on without strategies gets a 100 % one from Unleash.
      */
     public String createFlag(String purpose) {
-        String name = "flags-admin-it-" + purpose + "-" + RUN + "-" + FLAGS.incrementAndGet();
+        String name = uniqueName(purpose);
         AdminApi api = admin();
         api.expect(
                 "POST",
@@ -94,6 +94,11 @@ public final class RunningUnleash {
                    "payload": {"type": "json", "value": "{\\"backend\\":\\"new\\",\\"rule\\":\\"pilot\\"}"}}]}"""));
         api.expect("POST", environment(name) + "/on", null);
         return name;
+    }
+
+    /** A flag name no test of any run used before. */
+    public String uniqueName(String purpose) {
+        return "flags-admin-it-" + purpose + "-" + RUN + "-" + FLAGS.incrementAndGet();
     }
 
     /** Archives the flag (never hard-deleted: see the class comment). */
