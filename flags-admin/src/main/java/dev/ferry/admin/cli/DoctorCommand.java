@@ -7,10 +7,10 @@ import dev.ferry.admin.tenants.TenantIds;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,35 +31,17 @@ final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--router",
-            paramLabel = "URL",
-            split = ",",
-            defaultValue = "${env:FLAGS_ADMIN_ROUTERS}",
-            description = "a router's admin URL, e.g. http://127.0.0.1:9901; repeat it, or separate URLs with commas"
-                    + " (env FLAGS_ADMIN_ROUTERS)")
-    List<String> routers = new ArrayList<>();
+    @Mixin
+    RouterOptions replicas = new RouterOptions();
+
+    @Mixin
+    WindowFlagOption windowFlag = new WindowFlagOption();
 
     @Option(
             names = "--tenant",
             paramLabel = "ID",
             description = "a tenant to follow: each router's /routing/tenants/ID must say what the flag says")
     String tenant;
-
-    @Option(
-            names = "--window-flag",
-            paramLabel = "NAME",
-            defaultValue = "ferry-migration-window",
-            description =
-                    "the migration window's flag, as the routers' cutover.window-flag (default: ${DEFAULT-VALUE})")
-    String windowFlag;
-
-    @Option(
-            names = "--timeout",
-            paramLabel = "SECONDS",
-            defaultValue = "3",
-            description = "how long to wait for each router (default: ${DEFAULT-VALUE})")
-    int timeoutSeconds;
 
     private final FlagsAdmin root;
     private final Clock clock;
@@ -71,18 +53,15 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (timeoutSeconds < 1 || timeoutSeconds > 60) {
-            throw new BadInputException("--timeout: " + timeoutSeconds + " (expected: 1 to 60 seconds)");
-        }
-        boolean anyRouter = routers != null && routers.stream().anyMatch(r -> !r.isBlank());
-        List<URI> urls = anyRouter ? FleetCommand.parse(routers, "--router") : List.of();
+        Duration timeout = replicas.timeout();
+        List<URI> urls = replicas.any() ? replicas.urls() : List.of();
         String checked = tenant == null ? null : TenantIds.parse(tenant, "--tenant");
         if (checked != null && urls.isEmpty()) {
             throw new BadInputException("--tenant " + checked + " without --router (expected: the routers to ask where"
                     + " they send it, such as --router http://127.0.0.1:9901)");
         }
-        var target = root.target("doctor", windowFlag);
-        List<Finding> findings = new Doctor(target, clock, Duration.ofSeconds(timeoutSeconds)).check(urls, checked);
+        var target = root.target("doctor", windowFlag.name);
+        List<Finding> findings = new Doctor(target, clock, timeout).check(urls, checked);
         root.output(spec)
                 .findings(
                         "doctor",

@@ -3,13 +3,12 @@ package dev.ferry.admin.cli;
 import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.tenants.BadInputException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -22,21 +21,8 @@ final class FleetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--router",
-            paramLabel = "URL",
-            split = ",",
-            defaultValue = "${env:FLAGS_ADMIN_ROUTERS}",
-            description = "a replica's admin URL, e.g. http://10.0.0.7:9901; repeat it, or separate URLs with commas"
-                    + " (env FLAGS_ADMIN_ROUTERS)")
-    List<String> routers = new ArrayList<>();
-
-    @Option(
-            names = "--timeout",
-            paramLabel = "SECONDS",
-            defaultValue = "3",
-            description = "how long to wait for each replica (default: ${DEFAULT-VALUE})")
-    int timeoutSeconds;
+    @Mixin
+    RouterOptions replicas = new RouterOptions();
 
     private final FlagsAdmin root;
 
@@ -46,11 +32,8 @@ final class FleetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<URI> urls = parse(routers, "--router");
-        if (timeoutSeconds < 1 || timeoutSeconds > 60) {
-            throw new BadInputException("--timeout: " + timeoutSeconds + " (expected: 1 to 60 seconds)");
-        }
-        FleetCheck.Verdict verdict = new FleetCheck(Duration.ofSeconds(timeoutSeconds)).check(urls);
+        List<URI> urls = replicas.urls();
+        FleetCheck.Verdict verdict = new FleetCheck(replicas.timeout()).check(urls);
         root.output(spec).fleet(verdict);
         if (!verdict.unreachable().isEmpty()) {
             return ExitCode.UNAVAILABLE;

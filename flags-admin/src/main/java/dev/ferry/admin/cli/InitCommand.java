@@ -6,8 +6,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -24,13 +24,8 @@ final class InitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--window-flag",
-            paramLabel = "NAME",
-            defaultValue = "ferry-migration-window",
-            description =
-                    "the migration window's flag, as the routers' cutover.window-flag (default: ${DEFAULT-VALUE})")
-    String windowFlag;
+    @Mixin
+    WindowFlagOption windowFlag = new WindowFlagOption();
 
     private final FlagsAdmin root;
     private final Clock clock;
@@ -42,7 +37,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var target = root.target("init", windowFlag);
+        var target = root.target("init", windowFlag.name);
         List<Finding> findings = new Init(target, clock, root.by).run();
         root.output(spec)
                 .findings(

@@ -2,8 +2,8 @@ package dev.ferry.admin.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -25,15 +25,11 @@ final class WindowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    WindowFlagOption windowFlag = new WindowFlagOption();
+
     @Parameters(paramLabel = "open|close|show", description = "what to do (default: show)", arity = "0..1")
     String action = "show";
-
-    @Option(
-            names = "--window-flag",
-            paramLabel = "NAME",
-            defaultValue = "ferry-migration-window",
-            description = "the window's flag, as the routers' cutover.window-flag (default: ${DEFAULT-VALUE})")
-    String windowFlag;
 
     private final FlagsAdmin root;
 
@@ -45,8 +41,8 @@ final class WindowCommand implements Callable<Integer> {
     public Integer call() {
         var store = root.store();
         switch (action) {
-            case "open" -> store.window(windowFlag, true);
-            case "close" -> store.window(windowFlag, false);
+            case "open" -> store.window(windowFlag.name, true);
+            case "close" -> store.window(windowFlag.name, false);
             case "show" -> {
                 // read below
             }
@@ -54,16 +50,16 @@ final class WindowCommand implements Callable<Integer> {
                 throw new dev.ferry.admin.tenants.BadInputException(
                         "window " + action + " (expected: open, close or show)");
         }
-        boolean open = store.windowOpen(windowFlag);
+        boolean open = store.windowOpen(windowFlag.name);
         var out = spec.commandLine().getOut();
         if (root.json) {
             out.println(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
                     .objectNode()
-                    .put("windowFlag", windowFlag)
+                    .put("windowFlag", windowFlag.name)
                     .put("open", open)
                     .put("store", store.describe()));
         } else {
-            out.println("Migration window (" + windowFlag + " in " + store.describe() + "): "
+            out.println("Migration window (" + windowFlag.name + " in " + store.describe() + "): "
                     + (open
                             ? "OPEN. Replicas cut off from the flag server for longer than their lease hold, then"
                                     + " refuse, legacy-bound requests."
