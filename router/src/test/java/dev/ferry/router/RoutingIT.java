@@ -122,7 +122,7 @@ class RoutingIT {
                                 + "status_class=\"2xx\"} [1-9]")
                 .containsPattern("ferry_requests_seconds_count\\{backend=\"new\",method=\"GET\",outcome=\"forwarded\","
                         + "status_class=\"2xx\"} [1-9]")
-                .contains("ferry_routing_decisions_total{backend=\"new\",reason=\"flag_on\"}")
+                .contains("ferry_routing_decisions_total{backend=\"new\",reason=\"flag_on\",rule=\"")
                 .contains("ferry_flags_age_seconds ")
                 .contains("ferry_breaker_state{backend=\"legacy\",state=\"closed\"} 1.0")
                 .contains("ferry_routing_cache_lookups_total{result=\"hit\"}")
