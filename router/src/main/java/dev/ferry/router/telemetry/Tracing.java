@@ -145,7 +145,9 @@ public final class Tracing implements AutoCloseable {
         if (failure != null) {
             span.setAttribute(FERRY_ERROR, failure.kind());
             span.setAttribute(ERROR_TYPE, failure.kind());
-            span.setStatus(StatusCode.ERROR, failure.kind());
+            if (failure.status().code() >= 500) { // a client's mistake is no error of the server's (semconv)
+                span.setStatus(StatusCode.ERROR, failure.kind());
+            }
         } else if (status >= 500) {
             span.setAttribute(ERROR_TYPE, Integer.toString(status));
             span.setStatus(StatusCode.ERROR);
