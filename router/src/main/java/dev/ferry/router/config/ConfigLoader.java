@@ -463,7 +463,7 @@ public final class ConfigLoader {
         AccessLogConfig accessLog = record(() -> new AccessLogConfig(
                 bool(ConfigKey.ACCESS_LOG_ENABLED),
                 fraction(ConfigKey.ACCESS_LOG_SAMPLE),
-                path(ConfigKey.ACCESS_LOG_FILE, false),
+                appendable(ConfigKey.ACCESS_LOG_FILE),
                 integer(ConfigKey.ACCESS_LOG_QUEUE_SIZE)));
         TracingConfig tracing = record(() -> new TracingConfig(otlpEndpoint(), text(ConfigKey.TRACING_SERVICE_NAME)));
         DescriptorBudget descriptors = pool == null || forwarding == null ? null : descriptors(pool, forwarding);
@@ -532,6 +532,24 @@ public final class ConfigLoader {
                     + ", what the " + budget.explain() + " leaves; or raise the open-files limit)");
         }
         return budget;
+    }
+
+    /** A file Ferry appends to: in a directory that exists, and writable if it exists already. */
+    private Optional<Path> appendable(ConfigKey key) {
+        Optional<Path> file = path(key, false);
+        if (file.isEmpty() || unparsable.contains(key)) {
+            return file;
+        }
+        Path absolute = file.get().toAbsolutePath();
+        Path parent = absolute.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            fail(key, "a file in a directory that exists (" + parent + " does not)");
+        } else if (Files.isDirectory(absolute)) {
+            fail(key, "a file, not a directory");
+        } else if (!Files.isWritable(Files.exists(absolute) ? absolute : parent)) {
+            fail(key, "a file Ferry may append to, or create");
+        }
+        return file;
     }
 
     /** The collector's traces URL: {@code /v1/traces} when the URL has no path (OTLP/HTTP's own default). */

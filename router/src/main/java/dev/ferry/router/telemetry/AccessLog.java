@@ -23,9 +23,13 @@ import org.slf4j.LoggerFactory;
  * lines and writes them, a batch at a time.
  *
  * <pre>
- *   event loop ── offer(record) ──▶ bounded queue ──▶ writer thread: JSON, one line each ──▶ file or stdout
+ *   event loop ── offer(record) ──▶ bounded queue ──▶ writer thread, every 20 ms: JSON lines ──▶ file or stdout
  *                 full? dropped and counted (ferry_access_log_dropped_total): never waits
  * </pre>
+ *
+ * The event loop never wakes the writer: a wake-up per request costs a system call and a context switch, more than
+ * the line itself. The writer wakes on its own every {@link #INTERVAL_NANOS} and writes what came, in a few large
+ * writes; the queue holds well over one interval's records at any rate one replica serves.
  *
  * The queue is lock-free (a {@link ConcurrentLinkedQueue} bounded by a counter): Logback's {@code AsyncAppender} would
  * format each message on the calling thread, takes a lock to enqueue, and does not count what it drops.
@@ -35,8 +39,8 @@ public final class AccessLog implements AutoCloseable {
     private static final AccessLog OFF = new AccessLog();
     /** Lines are handed to the file or stdout in writes of about this size, or when the queue runs empty. */
     private static final int BATCH_BYTES = 32 * 1024;
-    /** The writer's longest sleep when nothing wakes it (a wake-up lost to a race costs this much delay, no more). */
-    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often the writer wakes: lines reach the file within about this long. */
+    private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final double sample;
     private final int capacity;
@@ -46,7 +50,6 @@ public final class AccessLog implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final OutputStream out;
     private final Thread writer;
-    private volatile boolean idle;
     private volatile boolean closed;
 
     private AccessLog() {
@@ -106,9 +109,6 @@ public final class AccessLog implements AutoCloseable {
             return;
         }
         queue.offer(record);
-        if (idle) {
-            LockSupport.unpark(writer);
-        }
     }
 
     /** Records dropped because the writer could not keep up (or could not write). */
@@ -169,11 +169,9 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void sleep() {
-        idle = true;
-        if (queue.isEmpty() && !closed) { // checked after saying so: an offer in between unparks
-            LockSupport.parkNanos(this, IDLE_NANOS);
+        if (!closed) {
+            LockSupport.parkNanos(this, INTERVAL_NANOS); // close() unparks
         }
-        idle = false;
     }
 
     /** Writes what is queued, then stops the writer (at shutdown, after the last request). */

@@ -96,6 +96,11 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
                 .hasMessageContaining("access-log.sample: 1.5 (expected: a number from 0 to 1, such as 0.01 for one"
                         + " request in a hundred)");
+        values.put("access-log.file", dir.resolve("missing/access.log").toString());
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .hasMessageContaining("access-log.file: '" + dir.resolve("missing/access.log")
+                        + "' (expected: a file in a directory that exists (" + dir.resolve("missing") + " does not))");
+        values.put("access-log.file", dir.resolve("access.log").toString());
         values.put("access-log.sample", "often");
         assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
                 .hasMessageContaining("access-log.sample: 'often' (expected: a number from 0 to 1, such as 0.01)")
