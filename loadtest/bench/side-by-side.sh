@@ -4,6 +4,8 @@
 #
 #   loadtest/bench/side-by-side.sh            # 3 interleaved rounds of 10 s per case after a 15 s warm-up
 #   ROUNDS=5 SECONDS_PER_RUN=20 loadtest/bench/side-by-side.sh
+#   EXTRA_CONFIG="access-log: { enabled: true, file: /tmp/access.log }" TARGETS=ferry CASES=get:32 FIXED_RATES= \
+#     loadtest/bench/side-by-side.sh        # Ferry with more config: the cost of the access log
 #   JVM_OPTS="... -XX:StartFlightRecording=filename=/tmp/ferry.jfr,settings=profile" CASES=get:32 TARGETS=ferry \
 #     loadtest/bench/side-by-side.sh        # Ferry's JVM options (a profile with JFR); one case, one target
 #   FIXED_RATES=11600 FIXED_SECONDS=60 FIXED_TARGETS=ferry FIXED_POST_PERCENT=20 FIXED_TENANTS=10000 \
@@ -18,16 +20,19 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 ROUNDS=${ROUNDS:-3}
+# More of Ferry's config, as YAML lines, such as "access-log: { enabled: true, file: /tmp/access.log }"
+EXTRA_CONFIG=${EXTRA_CONFIG:-}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 WARMUP_SECONDS=${WARMUP_SECONDS:-15}
 PROXY_CORE=${PROXY_CORE:-0}
 LOAD_CORE=${LOAD_CORE:-1}
 CASES=${CASES:-"get:32 get:256 post:32 post:256"}
 TARGETS=${TARGETS:-"direct nginx ferry"}
-BACKEND_PORT=19080
-NGINX_PORT=19081
-FERRY_PORT=19082
-FERRY_ADMIN_PORT=19083
+# Ports BENCH_PORT to +3 and +10 (the second backend); another base when those are taken
+BACKEND_PORT=${BENCH_PORT:-19080}
+NGINX_PORT=$((BACKEND_PORT + 1))
+FERRY_PORT=$((BACKEND_PORT + 2))
+FERRY_ADMIN_PORT=$((BACKEND_PORT + 3))
 OUT="$ROOT/loadtest/bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
 WORK=$(mktemp -d)
 mkdir -p "$OUT"
@@ -109,6 +114,7 @@ backends:
 flags: { source: file, file: $WORK/flags.json, held-file: $WORK/held.json }
 forwarding: { served-by-header: X-Ferry-Backend }
 pool: { max-connections: 1024 }
+$EXTRA_CONFIG
 YAML
 JVM_OPTS=${JVM_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ActiveProcessorCount=1 -Dreactor.netty.ioWorkerCount=1 -Dio.netty.leakDetection.level=disabled"}
 # shellcheck disable=SC2086

@@ -17,6 +17,8 @@ import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.telemetry.AccessLog;
+import dev.ferry.router.telemetry.Tracing;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.transport.AfterAlpn;
@@ -68,6 +70,8 @@ public final class Router implements AutoCloseable {
     private final FastPath fastPath;
     private final ClientConnections clientConnections;
     private final RouterMeters meters;
+    private final AccessLog accessLog;
+    private final Tracing tracing;
     /** Every open client connection, closed at the end of a graceful shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** Why plain HTTP/1.1 requests do not take the fast path, or null when they do. */
@@ -94,6 +98,8 @@ public final class Router implements AutoCloseable {
         ProxyHeaders headers = new ProxyHeaders(
                 config.forwarding(), lookalikes, config.listen().secure());
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
+        this.accessLog = AccessLog.open(config.accessLog());
+        this.tracing = Tracing.of(config.tracing());
         this.pipeline = new Pipeline(
                 tenants,
                 config.tenant().whenMissing(),
@@ -102,7 +108,9 @@ public final class Router implements AutoCloseable {
                 lookalikes,
                 config.limits().maxRequestBody(),
                 breakers,
-                meters);
+                meters,
+                accessLog,
+                tracing);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
@@ -132,6 +140,7 @@ public final class Router implements AutoCloseable {
                 config.descriptors().maxClientConnections(), config.listen().secure(), errors);
         meters.bindClientConnections(clientConnections::open, clientConnections.max(), clientConnections::refused);
         meters.bindProcess(RelayBuffers::usedDirectMemory);
+        meters.bindAccessLog(accessLog::dropped);
         this.meters = meters;
         HttpServer server = HttpServer.create()
                 .childOption(ChannelOption.ALLOCATOR, RelayBuffers.allocator())
@@ -188,6 +197,19 @@ public final class Router implements AutoCloseable {
                 config.flags().source().name().toLowerCase(),
                 router.fastPathOff == null ? "on" : "off (" + router.fastPathOff + ")",
                 router.readiness.ready() ? "ready" : "not ready yet: " + router.readiness.whyNotReady());
+        if (config.accessLog().enabled() || config.tracing().on()) {
+            LOG.info(
+                    "Access log {}; spans {}",
+                    config.accessLog().enabled()
+                            ? "to "
+                                    + config.accessLog()
+                                            .file()
+                                            .map(Object::toString)
+                                            .orElse("stdout") + ", sample "
+                                    + config.accessLog().sample()
+                            : "off",
+                    config.tracing().otlpEndpoint().map(Object::toString).orElse("off"));
+        }
         LOG.info(
                 "At most {} client connections at once ({})",
                 config.descriptors().maxClientConnections(),
@@ -305,6 +327,8 @@ public final class Router implements AutoCloseable {
         proxy.disposeNow(Duration.ofSeconds(1));
         admin.disposeNow(Duration.ofSeconds(2));
         cutover.close();
+        accessLog.close();
+        tracing.close();
         clients.close();
         routing.close();
         tenants.close();

@@ -228,6 +228,27 @@ public enum ConfigKey {
             "cutover.check-interval",
             "200ms",
             "How often the pre-activation check is polled while it answers otherwise."),
+    ACCESS_LOG_ENABLED(
+            "access-log.enabled",
+            "false",
+            "Write one JSON line per request (OpenTelemetry's HTTP field names, plus tenant, decision, backend, Ferry's error and timings; docs/observability.md). Written by a thread of its own: a request never waits for it."),
+    ACCESS_LOG_SAMPLE(
+            "access-log.sample",
+            "1",
+            "Share of requests logged when `access-log.enabled`, from 0 to 1 (`0.01`: about one in a hundred, chosen at random)."),
+    ACCESS_LOG_FILE(
+            "access-log.file",
+            "",
+            "File the lines are appended to (rotate it with `copytruncate`); empty: standard output, beside the log."),
+    ACCESS_LOG_QUEUE_SIZE(
+            "access-log.queue-size",
+            "10000",
+            "Lines waiting for the writer, at most; when it cannot keep up, further lines are dropped and counted in `ferry_access_log_dropped_total`."),
+    TRACING_OTLP_ENDPOINT(
+            "tracing.otlp-endpoint",
+            "",
+            "OTLP/HTTP traces URL of a collector, such as `http://127.0.0.1:4318/v1/traces` (`/v1/traces` is added to a URL without a path). Set: Ferry records a server span per request (tenant, decision, backend, status, Ferry's error), sends it in batches from a thread of its own, and the backend's `traceparent` names that span. Empty: no span; `traceparent` and `tracestate` pass to the backend unchanged."),
+    TRACING_SERVICE_NAME("tracing.service-name", "ferry-router", "`service.name` of Ferry's spans."),
     SHUTDOWN_DRAIN_DELAY(
             "shutdown.drain-delay",
             "0s",

@@ -465,6 +465,12 @@ public final class ConfigLoader {
                 }
             });
         }
+        AccessLogConfig accessLog = record(() -> new AccessLogConfig(
+                bool(ConfigKey.ACCESS_LOG_ENABLED),
+                fraction(ConfigKey.ACCESS_LOG_SAMPLE),
+                appendable(ConfigKey.ACCESS_LOG_FILE),
+                integer(ConfigKey.ACCESS_LOG_QUEUE_SIZE)));
+        TracingConfig tracing = record(() -> new TracingConfig(otlpEndpoint(), text(ConfigKey.TRACING_SERVICE_NAME)));
         DescriptorBudget descriptors = pool == null || forwarding == null ? null : descriptors(pool, forwarding);
         if (!problems.isEmpty()) {
             return null;
@@ -482,6 +488,8 @@ public final class ConfigLoader {
                 limits,
                 descriptors,
                 cutover,
+                accessLog,
+                tracing,
                 shutdown);
     }
 
@@ -529,6 +537,47 @@ public final class ConfigLoader {
                     + ", what the " + budget.explain() + " leaves; or raise the open-files limit)");
         }
         return budget;
+    }
+
+    /** A file Ferry appends to: in a directory that exists, and writable if it exists already. */
+    private Optional<Path> appendable(ConfigKey key) {
+        Optional<Path> file = path(key, false);
+        if (file.isEmpty() || unparsable.contains(key)) {
+            return file;
+        }
+        Path absolute = file.get().toAbsolutePath();
+        Path parent = absolute.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            fail(key, "a file in a directory that exists (" + parent + " does not)");
+        } else if (Files.isDirectory(absolute)) {
+            fail(key, "a file, not a directory");
+        } else if (!Files.isWritable(Files.exists(absolute) ? absolute : parent)) {
+            fail(key, "a file Ferry may append to, or create");
+        }
+        return file;
+    }
+
+    /** The collector's traces URL: {@code /v1/traces} when the URL has no path (OTLP/HTTP's own default). */
+    private Optional<URI> otlpEndpoint() {
+        URI url = url(ConfigKey.TRACING_OTLP_ENDPOINT, false);
+        if (url == null) {
+            return Optional.empty();
+        }
+        String path = url.getRawPath();
+        return Optional.of(path == null || path.isEmpty() || path.equals("/") ? url.resolve("/v1/traces") : url);
+    }
+
+    private double fraction(ConfigKey key) {
+        try {
+            double value = Double.parseDouble(text(key));
+            if (!Double.isNaN(value)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        fail(key, "a number from 0 to 1, such as 0.01");
+        return Double.parseDouble(key.defaultValue());
     }
 
     /** The check URL with a stand-in tenant must be a plain http(s) URL; {@code {tenant}} may be anywhere in it. */

@@ -16,6 +16,8 @@ public record RouterConfig(
         LimitsConfig limits,
         DescriptorBudget descriptors,
         CutoverConfig cutover,
+        AccessLogConfig accessLog,
+        TracingConfig tracing,
         ShutdownConfig shutdown) {
     public RouterConfig {
         requireNonNull(listen, "listen");
@@ -30,6 +32,8 @@ public record RouterConfig(
         requireNonNull(limits, "limits");
         requireNonNull(descriptors, "descriptors");
         requireNonNull(cutover, "cutover");
+        requireNonNull(accessLog, "accessLog");
+        requireNonNull(tracing, "tracing");
         requireNonNull(shutdown, "shutdown");
     }
 }

@@ -2,6 +2,7 @@ package dev.ferry.router.forwarding;
 
 import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.TraceParent;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -33,6 +34,8 @@ import java.util.Map;
  *   <li>Headers that only look like one of those ({@code X_Tenant_Id}: many backends read it as {@code X-Tenant-Id})
  *       are never forwarded ({@link LookalikeHeaders}).
  *   <li>{@code X-Forwarded-For/Proto/Host} and {@code Via} are set.
+ *   <li>W3C {@code traceparent} and {@code tracestate} pass unchanged, unless Ferry records a span of its own: then
+ *       the backend's {@code traceparent} names Ferry's span.
  * </ul>
  */
 public final class ProxyHeaders {
@@ -58,6 +61,8 @@ public final class ProxyHeaders {
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString VIA_1_1 = AsciiString.cached("1.1 " + PSEUDONYM);
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    private static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
 
     private final ForwardingConfig config;
     private final LookalikeHeaders lookalikes;
@@ -119,6 +124,21 @@ public final class ProxyHeaders {
             String clientAddress,
             String backendAuthority,
             String protocol) {
+        toBackend(in, out, tenant, clientAddress, backendAuthority, protocol, null);
+    }
+
+    /**
+     * @param trace Ferry's span as the backend's parent, or null: the client's {@code traceparent} and
+     *     {@code tracestate} pass unchanged, as through any proxy that takes no part in the trace
+     */
+    public void toBackend(
+            HttpHeaders in,
+            HttpHeaders out,
+            TenantId tenant,
+            String clientAddress,
+            String backendAuthority,
+            String protocol,
+            TraceParent trace) {
         // One pass: copy what may pass, then set what Ferry owns. Cheaper than copying all and deleting.
         out.clear();
         List<String> connectionListed = connectionListed(in);
@@ -135,6 +155,12 @@ public final class ProxyHeaders {
         appendVia(in, out, protocol);
         if (!tenantHeader.isEmpty() && tenant != null) {
             out.set(tenantHeader, tenant.value()); // a client's own was not copied (isOwnedByFerry)
+        }
+        if (trace != null) {
+            out.set(TRACEPARENT, trace.traceparent());
+            if (!trace.keepTracestate()) {
+                out.remove(TRACESTATE);
+            }
         }
     }
 

@@ -82,6 +82,8 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String CUTOVER_STALE = "ferry.cutover.stale";
     public static final String CUTOVER_WINDOW_OPEN = "ferry.cutover.window.open";
     /** Client connections closed at a time limit before their request's head arrived whole. */
+    public static final String ACCESS_LOG_DROPPED = "ferry.access.log.dropped";
+
     public static final String CLIENT_TIMEOUTS = "ferry.client.timeouts";
 
     public static final String TAG_LIMIT = "limit";
@@ -126,6 +128,7 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     private final MeterRegistry registry;
     private JvmGcMetrics gc;
     private LongSupplier clientConnectionsRefused;
+    private LongSupplier accessLogDropped;
     private final List<String> outcomes;
     private final AtomicReferenceArray<Timer> requestTimers;
     /** Decision counters by rule tag, then backend and reason; at most {@link #MAX_RULES} rules and two more. */
@@ -548,6 +551,14 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
         this.clientConnectionsRefused = refused;
         FunctionCounter.builder(CLIENT_CONNECTIONS_REFUSED, refused, LongSupplier::getAsLong)
                 .description("Client connections answered 503 connection_limit and closed")
+                .register(registry);
+    }
+
+    /** Access-log lines dropped because the writer could not keep up: {@code ferry_access_log_dropped_total}. */
+    public void bindAccessLog(LongSupplier dropped) {
+        this.accessLogDropped = dropped; // held weakly by Micrometer: kept here
+        FunctionCounter.builder(ACCESS_LOG_DROPPED, dropped, LongSupplier::getAsLong)
+                .description("Access-log lines dropped because the writer could not keep up (the request never waits)")
                 .register(registry);
     }
 

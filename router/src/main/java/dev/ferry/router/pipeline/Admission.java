@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.ferry.router.cutover.Hold;
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.TraceParent;
 import dev.ferry.router.resilience.BreakerCall;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.tenant.TenantId;
@@ -36,6 +37,11 @@ public sealed interface Admission permits Admission.Admitted, Admission.Refused,
             requireNonNull(decision, "decision");
             requireNonNull(uri, "uri");
             requireNonNull(permit, "permit");
+        }
+
+        /** Ferry's span as the backend's parent, or null when Ferry records none (the client's context passes). */
+        public TraceParent traceParent() {
+            return head.span() == null ? null : head.span().toBackend();
         }
 
         /** Whether the exchange has a deadline of its own. */

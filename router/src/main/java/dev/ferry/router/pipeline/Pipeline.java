@@ -20,6 +20,9 @@ import dev.ferry.router.resilience.BreakerCall;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.telemetry.AccessLog;
+import dev.ferry.router.telemetry.ExchangeSpan;
+import dev.ferry.router.telemetry.Tracing;
 import dev.ferry.router.tenant.TenantId;
 import dev.ferry.router.tenant.TenantResolution;
 import dev.ferry.router.tenant.TenantResolvers;
@@ -36,7 +39,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   a is Admitted  -> forward to a.backend()                   (the transport: bytes, backpressure, pool)
  *                     pipeline.responded(a, status)            the backend's verdict, at its response head
  *                     pipeline.failed(a, error) -> Refusal     what went wrong, named once
- *   pipeline.finish(outcome)                                   exactly once: breaker settled, metrics
+ *   pipeline.finish(outcome)                                   exactly once: breaker settled, metrics, span,
+ *                                                              access log
  * </pre>
  *
  * Everything here runs on Netty event loops and never blocks.
@@ -50,6 +54,8 @@ public final class Pipeline {
     private final long maxRequestBody;
     private final BackendBreakers breakers;
     private final RouterMeters meters;
+    private final AccessLog accessLog;
+    private final Tracing tracing;
     private final FailureLog failureLog = new FailureLog();
     /** Exchanges admitted or refused and not finished yet, on both transports. */
     private final LongAdder inFlight = new LongAdder();
@@ -65,6 +71,30 @@ public final class Pipeline {
             long maxRequestBody,
             BackendBreakers breakers,
             RouterMeters meters) {
+        this(
+                tenants,
+                whenMissing,
+                routing,
+                cutover,
+                lookalikes,
+                maxRequestBody,
+                breakers,
+                meters,
+                AccessLog.off(),
+                Tracing.off());
+    }
+
+    public Pipeline(
+            TenantResolvers tenants,
+            WhenMissing whenMissing,
+            UnleashRoutingPolicy routing,
+            Cutover cutover,
+            LookalikeHeaders lookalikes,
+            long maxRequestBody,
+            BackendBreakers breakers,
+            RouterMeters meters,
+            AccessLog accessLog,
+            Tracing tracing) {
         this.tenants = tenants;
         this.whenMissing = whenMissing;
         this.routing = routing;
@@ -73,11 +103,17 @@ public final class Pipeline {
         this.maxRequestBody = maxRequestBody;
         this.breakers = breakers;
         this.meters = meters;
+        this.accessLog = accessLog;
+        this.tracing = tracing;
     }
 
     /** Steps 0 to 3a: which backend, if any, may take this request. Never throws. */
     public Admission admit(RequestHead head) {
         inFlight.increment();
+        if (tracing.on()) { // off: no span, no parsing; traceparent passes as any header
+            head = head.withSpan(tracing.start(
+                    head.method().name(), head.uri(), head.protocol(), head.headers(), head.startNanos()));
+        }
         TenantId tenant = null;
         RoutingDecision decision = null;
         try {
@@ -310,5 +346,22 @@ public final class Pipeline {
                 outcome.requestBytes(),
                 outcome.responseBytes(),
                 outcome.nanos());
+        ExchangeSpan span = outcome.admission().head().span();
+        if (span != null) {
+            RoutingDecision decision = outcome.decision();
+            Tracing.end(
+                    span,
+                    outcome.transport().tag(),
+                    outcome.tenant(),
+                    outcome.backend(),
+                    decision == null ? null : decision.reason(),
+                    decision == null ? null : decision.rule(),
+                    outcome.status(),
+                    outcome.failure(),
+                    outcome.clientClosed());
+        }
+        if (accessLog.sampled()) {
+            accessLog.offer(outcome.accessRecord(routing.revision()));
+        }
     }
 }

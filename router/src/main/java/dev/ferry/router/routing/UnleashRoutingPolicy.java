@@ -280,6 +280,12 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     }
 
     /** Whether a usable flag state is applied: the router's readiness. */
+    /** The revision of the flag state applied now, or null before one is. One volatile read. */
+    public String revision() {
+        FlagState s = state.get();
+        return s.loaded() ? s.revision() : null;
+    }
+
     public boolean routable() {
         return state.get().routable();
     }

@@ -14,6 +14,9 @@ final class ExchangeTally {
     /** What went wrong, as named by the pipeline, or null. */
     Refusal refusal;
 
+    /** {@link System#nanoTime()} when the response's head was handed to the client (0: not yet). */
+    long firstByteNanos;
+
     boolean clientClosed;
     long requestBytes;
     long responseBytes;
@@ -26,6 +29,15 @@ final class ExchangeTally {
                 clientClosed,
                 requestBytes,
                 responseBytes,
+                firstByteNanos,
                 System.nanoTime());
+    }
+
+    /** The response's head goes to the client now, with this status. */
+    void responding(int status) {
+        this.status = status;
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
     }
 }

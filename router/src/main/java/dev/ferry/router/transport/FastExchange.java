@@ -83,8 +83,14 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
 
     /** Runs the pipeline's admission, then asks the pool for a connection of this event loop. */
     void start() {
-        RequestHead head =
-                new RequestHead(Transport.FAST, request.method(), request.uri(), request.headers(), System.nanoTime());
+        RequestHead head = new RequestHead(
+                Transport.FAST,
+                HttpVersion.HTTP_1_1,
+                request.method(),
+                request.uri(),
+                request.headers(),
+                System.nanoTime(),
+                ctx.channel().remoteAddress());
         hasBody = ProxyHeaders.hasBody(request.headers(), request.method(), HttpVersion.HTTP_1_1);
         proceed(shared.pipeline.admit(head));
     }
@@ -177,7 +183,8 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
                 admission.tenant(),
                 connection.clientAddress(),
                 shared.authority(admission.backend()),
-                "1.1");
+                "1.1",
+                ((Admitted) admission).traceParent());
         ProxyHeaders.frameBody(out.headers(), hasBody);
         leg.attach(acquired, this, out);
         if (leg.state() != State.SENT && (hasBody || requestRead) && !connection.batching()) {
@@ -339,7 +346,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
 
     private void startResponse(HttpResponse response, int code) {
         shared.pipeline.responded((Admitted) admission, code);
-        tally.status = code;
+        tally.responding(code);
         backendKeepAlive = ProxyHeaders.keepAlive(response);
         shared.headers.toClientInPlace(response.headers(), admission.backend());
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -445,7 +452,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     /** Ferry's own answer, instead of a response that has not started. */
     private void respondWith(Refusal answer) {
         tally.refusal = answer;
-        tally.status = answer.failure().status().code();
+        tally.responding(answer.failure().status().code());
         leg.releasePending();
         leg.detach(false);
         var response = shared.errors.response(ctx.alloc(), answer);

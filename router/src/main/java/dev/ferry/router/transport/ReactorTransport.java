@@ -53,7 +53,8 @@ public final class ReactorTransport {
                 request.method(),
                 request.uri(),
                 request.requestHeaders(),
-                System.nanoTime());
+                System.nanoTime(),
+                request.remoteAddress());
         return serve(pipeline.admit(head), request, response);
     }
 
@@ -129,7 +130,8 @@ public final class ReactorTransport {
                             admitted.tenant(),
                             ProxyHeaders.clientAddress(in.remoteAddress()),
                             target.authority(),
-                            protocol(in));
+                            admitted.head().protocol(),
+                            admitted.traceParent());
                     if (!hasBody) {
                         return outbound;
                     }
@@ -152,7 +154,7 @@ public final class ReactorTransport {
                 .response((response, body) -> {
                     int status = response.status().code();
                     pipeline.responded(admitted, status);
-                    tally.status = status;
+                    tally.responding(status);
                     out.status(response.status());
                     closeIfStopping(out);
                     headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
@@ -192,7 +194,7 @@ public final class ReactorTransport {
             response.withConnection(connection -> connection.channel().close());
             return Mono.empty();
         }
-        tally.status = refusal.failure().status().code();
+        tally.responding(refusal.failure().status().code());
         return Mono.from(answer(response, refusal));
     }
 
@@ -211,16 +213,10 @@ public final class ReactorTransport {
         }
     }
 
-    private static String protocol(HttpServerRequest in) {
-        return in.version().majorVersion() == 2
-                ? "2"
-                : in.version().majorVersion() + "." + in.version().minorVersion();
-    }
-
     private static Outcome outcome(
             Admitted admitted, ExchangeTally tally, HttpServerResponse response, SignalType signal) {
         if (tally.status == 0 && response.hasSentHeaders()) {
-            tally.status = response.status().code();
+            tally.responding(response.status().code());
         }
         tally.clientClosed |= signal == SignalType.CANCEL;
         return tally.outcome(admitted);

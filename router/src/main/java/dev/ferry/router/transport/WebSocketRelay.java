@@ -51,7 +51,9 @@ final class WebSocketRelay {
                 forwarded,
                 admitted.tenant(),
                 ProxyHeaders.clientAddress(in.remoteAddress()),
-                target.authority());
+                target.authority(),
+                "1.1",
+                admitted.traceParent());
         HANDSHAKE.forEach(forwarded::remove);
         return out.sendWebsocket(
                         (clientIn, clientOut) -> target.client()

@@ -74,6 +74,48 @@ class ConfigLoaderTest {
         assertThat(config.limits())
                 .isEqualTo(
                         new LimitsConfig(100L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(75), 100, 200));
+        assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, 1.0, Optional.empty(), 10000));
+        assertThat(config.tracing()).isEqualTo(new TracingConfig(Optional.empty(), "ferry-router"));
+    }
+
+    @Test
+    void namesEveryInvalidAccessLogAndTracingValueInOneMessage() {
+        Map<String, String> values = base();
+        values.put("access-log.enabled", "yes");
+        values.put("access-log.sample", "1.5");
+        values.put("access-log.queue-size", "0");
+        values.put("tracing.otlp-endpoint", "grpc://collector:4317");
+
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("access-log.enabled: 'yes' (expected: true or false)")
+                .hasMessageContaining("tracing.otlp-endpoint: 'grpc://collector:4317' (expected: an http:// or https://"
+                        + " URL with a host and no query, such as http://10.0.0.5:8080)");
+        values.put("access-log.enabled", "true");
+        values.put("tracing.otlp-endpoint", "");
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .hasMessageContaining("access-log.sample: 1.5 (expected: a number from 0 to 1, such as 0.01 for one"
+                        + " request in a hundred)");
+        values.put("access-log.file", dir.resolve("missing/access.log").toString());
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .hasMessageContaining("access-log.file: '" + dir.resolve("missing/access.log")
+                        + "' (expected: a file in a directory that exists (" + dir.resolve("missing") + " does not))");
+        values.put("access-log.file", dir.resolve("access.log").toString());
+        values.put("access-log.sample", "often");
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .hasMessageContaining("access-log.sample: 'often' (expected: a number from 0 to 1, such as 0.01)")
+                .hasMessageContaining("access-log.queue-size: 0 (expected: > 0)");
+    }
+
+    @Test
+    void sendsSpansToTheStandardTracesPathWhenTheEndpointHasNone() throws InvalidConfigException {
+        Map<String, String> values = base();
+        values.put("tracing.otlp-endpoint", "http://127.0.0.1:4318");
+        assertThat(load(values, Optional.empty(), Map.of()).config().tracing().otlpEndpoint())
+                .contains(URI.create("http://127.0.0.1:4318/v1/traces"));
+        values.put("tracing.otlp-endpoint", "http://127.0.0.1:4318/custom/traces");
+        assertThat(load(values, Optional.empty(), Map.of()).config().tracing().otlpEndpoint())
+                .contains(URI.create("http://127.0.0.1:4318/custom/traces"));
     }
 
     @Test

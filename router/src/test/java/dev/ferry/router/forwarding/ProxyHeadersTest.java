@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.router.config.ForwardingConfig;
 import dev.ferry.router.exchange.Backend;
+import dev.ferry.router.exchange.TraceParent;
 import dev.ferry.router.tenant.TenantId;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -286,6 +287,46 @@ class ProxyHeadersTest {
         }
 
         assertThat(ProxyHeaders.isWebSocketUpgrade(headers)).isEqualTo(expected);
+    }
+
+    @Nested
+    class TraceContext {
+        private static final String CLIENT_PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        private static final String FERRY_PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+
+        @Test
+        void passesTraceparentAndTracestateUnchangedWhenFerryRecordsNoSpan() {
+            HttpHeaders in = headers("traceparent", "00-garbage", "tracestate", "congo=t61rcWkgMzE");
+
+            HttpHeaders out = toBackend(DEFAULTS, in, ACME);
+
+            assertThat(out.get("traceparent")).isEqualTo("00-garbage");
+            assertThat(out.get("tracestate")).isEqualTo("congo=t61rcWkgMzE");
+        }
+
+        @Test
+        void namesFerrysSpanAsTheParentAndKeepsTheClientsTracestate() {
+            HttpHeaders in = headers("traceparent", CLIENT_PARENT, "tracestate", "congo=t61rcWkgMzE");
+            HttpHeaders out = new DefaultHttpHeaders();
+
+            new ProxyHeaders(DEFAULTS)
+                    .toBackend(in, out, ACME, CLIENT, BACKEND, "1.1", new TraceParent(FERRY_PARENT, true));
+
+            assertThat(out.getAll("traceparent")).containsExactly(FERRY_PARENT);
+            assertThat(out.get("tracestate")).isEqualTo("congo=t61rcWkgMzE");
+        }
+
+        @Test
+        void dropsTheTracestateOfATraceFerryCouldNotJoin() {
+            HttpHeaders in = headers("traceparent", "00-garbage", "tracestate", "congo=t61rcWkgMzE");
+            HttpHeaders out = new DefaultHttpHeaders();
+
+            new ProxyHeaders(DEFAULTS)
+                    .toBackend(in, out, ACME, CLIENT, BACKEND, "1.1", new TraceParent(FERRY_PARENT, false));
+
+            assertThat(out.get("traceparent")).isEqualTo(FERRY_PARENT);
+            assertThat(out.contains("tracestate")).isFalse();
+        }
     }
 
     private static HttpHeaders toBackend(ForwardingConfig config, HttpHeaders in, TenantId tenant) {
