@@ -4,6 +4,7 @@
 # verdict (docs/reliability.md, "Soak").
 #
 #   loadtest/soak.sh [DURATION]       DURATION: 30m (default), 2m, 90s, or seconds
+#   loadtest/soak.sh verdict          the verdict again, on the samples and log of the last run (SOAK_DIR)
 #
 # What runs, all on loopback, each in its own JVM:
 #   - the backends (dev.ferry.router.demo.SoakBackends): legacy and new; new is down for 12 s of every 60 s (503s,
@@ -14,19 +15,23 @@
 #     requests a second, HTTP/1.1 (fast path) and h2c (Reactor Netty) alike; GET, POST, cut responses, clients that
 #     stop reading, abandoned uploads, no tenant, no Host
 # Every SOAK_SAMPLE_SECONDS it runs a full GC in the router (jcmd GC.run) and reads its /metrics into samples.csv;
-# after the traffic stops, one more sample when idle. The verdict compares the samples of the last third of the run
-# with those of the first third; it fails (exit 1) on growth past the margins below, on any LEAK: line in the
-# router's log, or when an error path was never taken.
+# after the traffic stops, one more sample when idle. The verdict leaves out the first tenth of the samples (warm-up)
+# and compares the median of the last third of the rest with that of the first third; it fails (exit 1) on growth past
+# the margins below, on any LEAK: line in the router's log, or when an error path was never taken.
 #
 # Environment:
 #   SOAK_RATE             requests per second (default 200)
-#   SOAK_SAMPLE_SECONDS   seconds between samples (default 30; 10 for runs under 10 minutes)
+#   SOAK_SAMPLE_SECONDS   seconds between samples (default 30; 10 for runs under 10 minutes, 5 under 2)
 #   SOAK_PORT             the proxy's port (default 18400); admin +1, backends +81 (legacy) and +82 (new)
-#   SOAK_DIR              where logs, samples.csv and the report go (default loadtest/target/soak)
+#   SOAK_DIR              where logs, samples.csv and the report go (default loadtest/target/soak; the run before
+#                         is moved to SOAK_DIR.previous)
 #   SOAK_NO_BUILD         set: use router/target/ferry-router.jar as it is
-# Margins (last third against first third, each the larger of the two figures):
-#   heap after a full GC  +10 % or +8 MiB       direct memory (JVM and Netty)  +8 MiB
-#   threads               +2                    open descriptors               +16
+#   SOAK_KINDS            only these kinds of request, comma-separated (GET, POST, CUT_MID_BODY, ABORT_MID_RESPONSE,
+#                         ABORT_MID_UPLOAD, NO_TENANT, NO_HOST): to find which path leaks; the verdict then names the
+#                         paths left out
+# Margins (median of the last third against that of the first, each the larger of the two figures):
+#   heap after a full GC  +10 % or +8 MiB       direct memory (JVM and Netty)     +8 MiB
+#   threads               +2                    open descriptors, client conns    +25 % or +32
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,23 +50,105 @@ seconds_of() {
   esac
 }
 
+# The verdict on $DIR: the samples under load after the first tenth of the run (warm-up: JIT, pools, the clients'
+# first connections), medians of the first third against medians of the last third
+verdict() {
+  local leaks opens half_opens first_leak last_leak rc
+  leaks="$(grep -c 'LEAK:' "$DIR/router.log" || true)"
+  first_leak="$(grep -m 1 'LEAK:' "$DIR/router.log" | cut -d' ' -f1 || true)"
+  last_leak="$(grep 'LEAK:' "$DIR/router.log" | tail -n 1 | cut -d' ' -f1 || true)"
+  opens="$(grep -c 'Circuit breaker of backend new: .* -> OPEN' "$DIR/router.log" || true)"
+  half_opens="$(grep -c 'Circuit breaker of backend new: .* -> HALF_OPEN' "$DIR/router.log" || true)"
+  set +e
+  awk -F, -v mib="$MIB" -v leaks="$leaks" -v first_leak="$first_leak" -v last_leak="$last_leak" \
+    -v opens="$opens" -v halfopens="$half_opens" -v traffic_rc="$(cat "$DIR/traffic.rc" 2>/dev/null || echo 0)" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $2 == "load" { n++; for (c in col) v[n, c] = $col[c] }
+    $2 == "start" || $2 == "idle" { for (c in col) s[$2, c] = $col[c] }
+    function median(c, from, to,   i, j, k, t, a) {
+      k = 0
+      for (i = from; i <= to; i++) a[++k] = v[i, c] + 0
+      for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    function maxof(c,   i, m) { m = v[1, c]; for (i = 1; i <= n; i++) if (v[i, c] > m) m = v[i, c]; return m }
+    function bigger(a, b) { return a > b ? a : b }
+    function check(what, c, margin, unit, div,   a, b, ok) {
+      a = median(c, first, first + third - 1); b = median(c, n - third + 1, n); ok = (b <= a + margin)
+      printf "  %-26s %9.1f %9.1f %9.1f %9.1f   %s\n", what unit, a / div, b / div, maxof(c) / div,
+        s["idle", c] / div, ok ? "flat" : sprintf("GREW (margin %.1f)", margin / div)
+      if (!ok) failed = 1
+    }
+    function exercised(what, count) {
+      printf "  %-26s %9d\n", what, count
+      if (count == 0) { failed = 1; printf "    never happened: the soak did not exercise this path\n" }
+    }
+    END {
+      first = bigger(2, int(n / 10) + 1); third = int((n - first + 1) / 3)
+      if (third < 2) { print "soak: only " n " samples under load (expected: 10 or more)"; exit 1 }
+      printf "Soak verdict: %d samples under load after a full GC each; medians of samples %d-%d against %d-%d\n",
+        n, first, first + third - 1, n - third + 1, n
+      printf "  %-26s %9s %9s %9s %9s\n", "", "first", "last", "max", "idle"
+      a = median("heap_bytes", first, first + third - 1)
+      check("heap after GC", "heap_bytes", bigger(a * 0.10, 8 * mib), " (MiB)", mib)
+      check("JVM direct buffers", "jvm_direct_bytes", 8 * mib, " (MiB)", mib)
+      check("Netty direct memory", "netty_direct_bytes", 8 * mib, " (MiB)", mib)
+      check("threads", "threads", 2, "", 1)
+      a = median("open_fds", first, first + third - 1)
+      check("open descriptors", "open_fds", bigger(a * 0.25, 32), "", 1)
+      check("client connections", "client_connections", bigger(median("client_connections", first, first + third - 1) * 0.25, 32), "", 1)
+      printf "  %-26s %9d   %s\n", "LEAK: lines in the log", leaks, (leaks > 0 ? "from " first_leak " to " last_leak : "")
+      if (leaks > 0) failed = 1
+      e = "idle"
+      printf "Requests by outcome (router, whole run): %d\n", s[e, "requests"]
+      exercised("forwarded", s[e, "forwarded"])
+      exercised("client_closed", s[e, "client_closed"])
+      exercised("breaker_open", s[e, "breaker_open"])
+      exercised("backend_closed", s[e, "backend_closed"])
+      exercised("tenant_missing", s[e, "tenant_missing"])
+      exercised("request_invalid", s[e, "request_invalid"])
+      printf "  %-26s %9d\n", "backend_timeout", s[e, "backend_timeout"]
+      printf "Exchanges by transport\n"
+      exercised("fast (HTTP/1.1)", s[e, "fast"])
+      exercised("reactor (h2c)", s[e, "reactor"])
+      printf "Breaker of new\n"
+      exercised("opened", opens)
+      exercised("half-opened", halfopens)
+      if (traffic_rc != 0) { printf "The traffic driver exited with %d\n", traffic_rc; failed = 1 }
+      print (failed ? "NOT FLAT, LEAKED or not exercised: see above" : "FLAT: no growth, no leak, every error path taken")
+      exit failed
+    }' "$CSV" | tee "$DIR/verdict.txt"
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "Samples: $CSV; traffic (client side): $DIR/traffic.tsv; router log: $DIR/router.log" >&2
+  return "$rc"
+}
+
+DIR="${SOAK_DIR:-$PWD/loadtest/target/soak}"
+CSV="$DIR/samples.csv"
+MIB=$((1024 * 1024))
+if [ "${1:-}" = verdict ]; then
+  [ -f "$CSV" ] || die "no samples in $DIR (expected: a soak's directory, SOAK_DIR)"
+  verdict
+  exit
+fi
+
 DURATION="$(seconds_of "${1:-30m}")"
 [[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 60 ] && [ "$DURATION" -le 86400 ] \
   || die "duration: '${1:-}' (expected: 60s to 24h, such as 30m, 2m or 600)"
 RATE="${SOAK_RATE:-200}"
 [[ "$RATE" =~ ^[1-9][0-9]*$ ]] && [ "$RATE" -le 5000 ] || die "SOAK_RATE: '$RATE' (expected: 1 to 5000)"
-if [ "$DURATION" -lt 600 ]; then SAMPLE="${SOAK_SAMPLE_SECONDS:-10}"; else SAMPLE="${SOAK_SAMPLE_SECONDS:-30}"; fi
-[[ "$SAMPLE" =~ ^[1-9][0-9]*$ ]] && [ $((DURATION / SAMPLE)) -ge 6 ] \
-  || die "SOAK_SAMPLE_SECONDS: '$SAMPLE' (expected: at least 6 samples in $DURATION s)"
+if [ "$DURATION" -ge 600 ]; then SAMPLE="${SOAK_SAMPLE_SECONDS:-30}"
+elif [ "$DURATION" -ge 120 ]; then SAMPLE="${SOAK_SAMPLE_SECONDS:-10}"
+else SAMPLE="${SOAK_SAMPLE_SECONDS:-5}"; fi
+[[ "$SAMPLE" =~ ^[1-9][0-9]*$ ]] && [ $((DURATION / SAMPLE)) -ge 10 ] \
+  || die "SOAK_SAMPLE_SECONDS: '$SAMPLE' (expected: at least 10 samples in $DURATION s)"
 PORT="${SOAK_PORT:-18400}"
 ADMIN_PORT=$((PORT + 1))
 LEGACY_PORT=$((PORT + 81))
 NEW_PORT=$((PORT + 82))
-DIR="${SOAK_DIR:-$PWD/loadtest/target/soak}"
 JAR=router/target/ferry-router.jar
 TRAFFIC=loadtest/src/test/java/dev/ferry/loadtest/SoakTraffic.java
-CSV="$DIR/samples.csv"
-MIB=$((1024 * 1024))
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -78,7 +165,11 @@ if [ -z "${SOAK_NO_BUILD:-}" ] && { [ ! -f "$JAR" ] \
 fi
 [ -f "$JAR" ] || die "$JAR is missing (expected: the packaged router; unset SOAK_NO_BUILD)"
 
-rm -rf "$DIR"
+# The previous run's files stay, once, beside this one's
+if [ -d "$DIR" ]; then
+  rm -rf "$DIR.previous"
+  mv "$DIR" "$DIR.previous"
+fi
 mkdir -p "$DIR"
 
 # Tenants soak-new-1..10 on new, everyone else (soak-legacy-*) on legacy
@@ -170,6 +261,7 @@ while kill -0 "$TRAFFIC_PID" 2>/dev/null && [ $((SECONDS - start)) -lt $((DURATI
   sleep 1
 done
 traffic_rc=0
+kill "$TRAFFIC_PID" 2>/dev/null || true # it ends on its own well before this bound; past it, it is stopped
 wait "$TRAFFIC_PID" || traffic_rc=$?
 # Idle: the client's connections close with it; let the router see them go
 sleep 5
@@ -181,59 +273,5 @@ for i in $(seq 1 10); do
 done
 jcmd "$ROUTER_PID" GC.class_histogram >"$DIR/class-histogram.txt" 2>/dev/null || true
 
-leaks="$(grep -c 'LEAK:' "$DIR/router.log" || true)"
-breaker_opens="$(grep -c 'Circuit breaker of backend new: .* -> OPEN' "$DIR/router.log" || true)"
-half_opens="$(grep -c 'Circuit breaker of backend new: .* -> HALF_OPEN' "$DIR/router.log" || true)"
-
-# The verdict: first third of the load samples against the last third
-awk -F, -v mib="$MIB" -v leaks="$leaks" -v opens="$breaker_opens" -v halfopens="$half_opens" \
-  -v traffic_rc="$traffic_rc" '
-  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-  $2 == "load" { n++; for (c in col) v[n, c] = $col[c] }
-  $2 == "start" || $2 == "idle" { for (c in col) s[$2, c] = $col[c] }
-  function maxof(c, from, to,   i, m) { m = v[from, c]; for (i = from; i <= to; i++) if (v[i, c] > m) m = v[i, c]; return m }
-  function bigger(a, b) { return a > b ? a : b }
-  function check(what, c, margin, unit, div,   a, b, ok) {
-    a = maxof(c, 1, third); b = maxof(c, n - third + 1, n); ok = (b <= a + margin)
-    printf "  %-26s first third %10.1f  last third %10.1f  idle %10.1f  %s%s\n", what, a / div, b / div,
-      s["idle", c] / div, ok ? "flat" : "GREW (margin " margin / div unit ")", unit == "" ? "" : "  (" unit ")"
-    if (!ok) failed = 1
-  }
-  function exercised(what, count) {
-    printf "  %-26s %d\n", what, count
-    if (count == 0) { failed = 1; printf "    never happened: the soak did not exercise this path\n" }
-  }
-  END {
-    if (n < 6) { print "soak: only " n " samples under load (expected: 6 or more)"; exit 1 }
-    third = int(n / 3)
-    printf "Soak verdict: %d samples under load, the first %d against the last %d (maxima; after a full GC)\n", n, third, third
-    a = maxof("heap_bytes", 1, third)
-    check("heap after GC", "heap_bytes", bigger(a * 0.10, 8 * mib), "MiB", mib)
-    check("JVM direct buffers", "jvm_direct_bytes", 8 * mib, "MiB", mib)
-    check("Netty direct memory", "netty_direct_bytes", 8 * mib, "MiB", mib)
-    check("threads", "threads", 2, "", 1)
-    check("open file descriptors", "open_fds", 16, "", 1)
-    printf "  %-26s %d\n", "LEAK: lines in the log", leaks
-    if (leaks > 0) failed = 1
-    e = "idle"
-    printf "Requests by outcome (router, whole run): %d\n", s[e, "requests"]
-    exercised("forwarded", s[e, "forwarded"])
-    exercised("client_closed", s[e, "client_closed"])
-    exercised("breaker_open", s[e, "breaker_open"])
-    exercised("backend_closed", s[e, "backend_closed"])
-    exercised("tenant_missing", s[e, "tenant_missing"])
-    exercised("request_invalid", s[e, "request_invalid"])
-    printf "  %-26s %d\n", "backend_timeout", s[e, "backend_timeout"]
-    printf "Exchanges by transport\n"
-    exercised("fast (HTTP/1.1)", s[e, "fast"])
-    exercised("reactor (h2c)", s[e, "reactor"])
-    printf "Breaker of new\n"
-    exercised("opened", opens)
-    exercised("half-opened", halfopens)
-    if (traffic_rc != 0) { printf "The traffic driver exited with %d\n", traffic_rc; failed = 1 }
-    print (failed ? "NOT FLAT or not exercised: see above" : "FLAT: no growth, no leak, every error path taken")
-    exit failed
-  }' "$CSV" | tee "$DIR/verdict.txt"
-verdict=${PIPESTATUS[0]}
-echo "Traffic (client side): $DIR/traffic.tsv; samples: $CSV; router log: $DIR/router.log" >&2
-exit "$verdict"
+echo "$traffic_rc" >"$DIR/traffic.rc"
+verdict
