@@ -64,6 +64,8 @@ public enum ProxyFailure {
             rule(io.netty.handler.timeout.TimeoutException.class, BACKEND_TIMEOUT),
             rule(java.net.SocketTimeoutException.class, BACKEND_TIMEOUT),
             rule(java.net.ConnectException.class, BACKEND_CONNECT_FAILED),
+            // A pooled backend connection whose connect had failed, written to: the backend's, not Ferry's.
+            rule(java.nio.channels.NotYetConnectedException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.NoRouteToHostException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.UnknownHostException.class, BACKEND_CONNECT_FAILED),
             rule(reactor.netty.http.client.PrematureCloseException.class, BACKEND_CLOSED),
