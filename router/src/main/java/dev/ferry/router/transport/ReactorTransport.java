@@ -15,6 +15,7 @@ import dev.ferry.router.pipeline.Outcome;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +24,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.NettyOutbound;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -158,9 +161,22 @@ public final class ReactorTransport {
                     out.status(response.status());
                     closeIfStopping(out);
                     headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
-                    return out.send(body.retain().doOnNext(b -> tally.responseBytes += b.readableBytes()));
+                    return relay(out, body, b -> tally.responseBytes += b.readableBytes());
                 })
                 .then();
+    }
+
+    /**
+     * Sends {@code body}, received on one connection, out on another. Reactor Netty refuses a send on a connection
+     * already closed without ever subscribing to what it was given, and then nothing drains what the other
+     * connection has received and queued: those buffers would never be released. So when the send fails before it
+     * took the body, the body is drained here (each buffer released as it is delivered).
+     */
+    private static Mono<Void> relay(NettyOutbound out, ByteBufFlux body, java.util.function.Consumer<ByteBuf> seen) {
+        AtomicBoolean taken = new AtomicBoolean();
+        return Mono.from(out.send(
+                        body.retain().doOnSubscribe(s -> taken.set(true)).doOnNext(seen)))
+                .onErrorResume(e -> taken.get() ? Mono.error(e) : body.then().then(Mono.error(e)));
     }
 
     /** Whether the client is still there to answer: its HTTP/1.1 connection or HTTP/2 stream is open. */
