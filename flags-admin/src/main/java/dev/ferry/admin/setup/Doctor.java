@@ -94,10 +94,14 @@ public final class Doctor {
         }
         findings.add(Finding.ok("project " + target.project() + " exists"));
         AdminApi.Answer env = api.send("GET", "/api/admin/environments/" + Target.encode(target.environment()), null);
-        if (!env.ok()) {
+        if (env.status() == 404) {
             findings.add(Finding.problem("environment " + target.environment() + " does not exist (expected: one of "
                     + String.join(", ", target.environmentNames()) + "; --environment)"));
             return null;
+        }
+        if (!env.ok()) {
+            // Not an answer about the environment: Unleash failed or refused; said as the failure it is.
+            api.expect("GET", "/api/admin/environments/" + Target.encode(target.environment()), null);
         }
         if (!env.json().path("enabled").asBoolean(true)) {
             findings.add(Finding.problem("environment " + target.environment() + " is disabled in Unleash: routers"

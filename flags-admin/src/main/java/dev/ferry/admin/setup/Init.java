@@ -2,7 +2,6 @@ package dev.ferry.admin.setup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Rule;
 import dev.ferry.admin.tenants.Stamp;
@@ -131,14 +130,21 @@ public final class Init {
     /** The first rule, then the switch: an environment turned on without strategies gets a 100 % one from Unleash. */
     private Finding complete(String flag, Target.FlagEnvironment env, String subject) {
         AdminApi api = target.api();
-        if (env.strategies().isEmpty()) {
-            Rule first = Rule.wave(FIRST_RULE, 0, FIRST_RULE, null)
-                    .stamped(new Stamp(
-                            by,
-                            clock.instant(),
-                            "flags-admin init: an enabled flag needs a rule; this one moves nobody"));
-            ObjectNode strategy = Strategies.write(first);
-            api.expect("POST", target.environmentOf(flag) + "/strategies", strategy);
+        if (!env.strategies().isEmpty()) {
+            // Someone (or Unleash's default strategy) put rules there between the look and now: never turned on.
+            return Finding.problem(subject + " has " + env.strategies().size() + " rule(s) init did not write; it is"
+                    + " left off, because turning it on would move the tenants they name: check them with"
+                    + " 'flags-admin status' or 'flags-admin doctor'");
+        }
+        Rule first = Rule.wave(FIRST_RULE, 0, FIRST_RULE, null)
+                .stamped(new Stamp(
+                        by, clock.instant(), "flags-admin init: an enabled flag needs a rule; this one moves nobody"));
+        api.expect("POST", target.environmentOf(flag) + "/strategies", Strategies.write(first));
+        // Read back before the switch: exactly the rule just written, or the flag stays off.
+        Target.FlagEnvironment written = environmentOrFail(api.expect("GET", target.feature(flag), null));
+        if (written.strategies().size() != 1) {
+            return Finding.problem(subject + " has " + written.strategies().size() + " rule(s) after init wrote its"
+                    + " one; it is left off, because turning it on would move the tenants the others name");
         }
         api.expect("POST", target.environmentOf(flag) + "/on", null);
         return Finding.created(subject + " on in " + target.environment() + " with rule " + FIRST_RULE

@@ -359,7 +359,11 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
         if (known != null) {
             return known;
         }
-        if (decisions.size() >= MAX_RULES && !RULE_NONE.equals(rule)) {
+        // The two fixed tags (none, other) do not count against the rules' share.
+        int named = decisions.size()
+                - (decisions.containsKey(RULE_NONE) ? 1 : 0)
+                - (decisions.containsKey(RULE_OTHER) ? 1 : 0);
+        if (named >= MAX_RULES && !RULE_NONE.equals(rule)) {
             return decisions.computeIfAbsent(RULE_OTHER, this::registerDecisionCounters);
         }
         return decisions.computeIfAbsent(rule, this::registerDecisionCounters);
@@ -408,9 +412,15 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
      */
     private void registerRules(List<RuleIntent> rules) {
         Map<Tags, List<RuleIntent>> byRule = new LinkedHashMap<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (RuleIntent rule : rules) {
-            Tags tags = Tags.of(
-                    TAG_RULE, ruleTag(rule.rule()), TAG_BACKEND, rule.backend().tag());
+            // As many rule names as the decisions may carry; the rest together under "other".
+            String tag = ruleTag(rule.rule());
+            if (!names.contains(tag) && names.size() >= MAX_RULES) {
+                tag = RULE_OTHER;
+            }
+            names.add(tag);
+            Tags tags = Tags.of(TAG_RULE, tag, TAG_BACKEND, rule.backend().tag());
             byRule.computeIfAbsent(tags, t -> new ArrayList<>()).add(rule);
         }
         io.micrometer.core.instrument.Clock clock = registry.config().clock();

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ferry.router.config.AccessLogConfig;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -78,12 +81,30 @@ public final class AccessLog implements AutoCloseable {
         if (!config.enabled()) {
             return OFF;
         }
-        return new AccessLog(config, config.file().map(AccessLog::append).orElse(System.out));
+        return new AccessLog(config, config.file().map(AccessLog::append).orElseGet(AccessLog::stdout));
     }
 
     /** Lines to any stream: for tests. */
     static AccessLog writingTo(AccessLogConfig config, OutputStream out) {
         return new AccessLog(config, out);
+    }
+
+    /**
+     * Standard output as a stream that says when a write fails (a {@code PrintStream} swallows it, and the lines
+     * would be lost uncounted), and that never closes the descriptor.
+     */
+    private static OutputStream stdout() {
+        return new FilterOutputStream(new FileOutputStream(FileDescriptor.out)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     private static OutputStream append(Path file) {
@@ -159,6 +180,9 @@ public final class AccessLog implements AutoCloseable {
         try {
             batch.writeTo(out);
             out.flush();
+            if (out instanceof PrintStream print && print.checkError()) {
+                throw new IOException("the stream reports an error");
+            }
             written.addAndGet(lines);
         } catch (IOException e) {
             dropped.addAndGet(lines);

@@ -174,9 +174,10 @@ class RouterMetersTest {
         assertThat(registry.find(RouterMeters.DECISIONS).counters().stream()
                         .map(c -> c.getId().getTag("rule"))
                         .distinct())
-                .hasSize(RouterMeters.MAX_RULES + 1)
-                .contains("none", "other");
-        assertThat(decisions("new", "wave", "other")).isEqualTo(22);
+                .as("every rule up to the limit, and the two fixed tags")
+                .hasSize(RouterMeters.MAX_RULES + 2)
+                .contains("none", "other", "wave-0", "wave-" + (RouterMeters.MAX_RULES - 1));
+        assertThat(decisions("new", "wave", "other")).isEqualTo(21);
         assertThat(decisions("new", "wave", "none")).isZero();
     }
 
