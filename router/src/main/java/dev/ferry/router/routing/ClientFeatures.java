@@ -236,9 +236,15 @@ public final class ClientFeatures {
         }
     }
 
+    /** The first variant's payload, or null: in a hostile document {@code variants} may be anything. */
+    private static JsonNode firstPayload(JsonNode variants) {
+        JsonNode payload = variants.isArray() ? variants.path(0).path("payload") : null;
+        return payload == null || payload.isMissingNode() || payload.isNull() ? null : payload;
+    }
+
     private static boolean deliberate(JsonNode variants) {
-        JsonNode payload = variants.size() == 0 ? null : variants.get(0).get("payload");
-        if (payload == null || payload.isNull()) {
+        JsonNode payload = firstPayload(variants);
+        if (payload == null) {
             return false;
         }
         try {
@@ -258,17 +264,12 @@ public final class ClientFeatures {
     }
 
     private static boolean sendsToNew(JsonNode variants) {
-        JsonNode payload = variants.size() == 0 ? null : variants.get(0).get("payload");
-        if (payload == null || payload.isNull()) {
+        JsonNode payload = firstPayload(variants);
+        if (payload == null) {
             return true;
         }
         try {
-            return RoutingRule.parse(variants.get(0)
-                                    .path("payload")
-                                    .path("value")
-                                    .asText())
-                            .backend()
-                    == Backend.NEW;
+            return RoutingRule.parse(payload.path("value").asText()).backend() == Backend.NEW;
         } catch (IllegalArgumentException e) {
             return false; // reported by checkPayloads
         }
@@ -289,9 +290,13 @@ public final class ClientFeatures {
     }
 
     private static void checkPayloads(JsonNode variants, String where, List<String> problems) {
+        if (!variants.isMissingNode() && !variants.isNull() && !variants.isArray()) {
+            problems.add(where + " is not a list (expected: a list of at most one variant)");
+            return;
+        }
         for (int v = 0; v < variants.size(); v++) {
-            JsonNode payload = variants.get(v).get("payload");
-            if (payload == null || payload.isNull()) {
+            JsonNode payload = variants.get(v).path("payload");
+            if (payload.isMissingNode() || payload.isNull()) {
                 continue;
             }
             String at = where + "[" + v + "].payload";
