@@ -81,16 +81,23 @@ public record RuleIntent(String rule, Backend backend, int tenants, double rollo
         return null;
     }
 
+    /** The tenants a strategy's constraints name: constraints are ANDed, so the tenants every IN list names. */
     private static int listed(JsonNode constraints) {
-        int tenants = 0;
+        java.util.Set<String> tenants = null;
         for (JsonNode c : constraints) {
             if (UnleashRoutingPolicy.CONTEXT_FIELD.equals(c.path("contextName").asText(null))
                     && "IN".equals(c.path("operator").asText(null))
                     && !c.path("inverted").asBoolean(false)) {
-                tenants += c.path("values").size();
+                java.util.Set<String> named = new java.util.HashSet<>();
+                c.path("values").forEach(v -> named.add(v.asText()));
+                if (tenants == null) {
+                    tenants = named;
+                } else {
+                    tenants.retainAll(named);
+                }
             }
         }
-        return tenants;
+        return tenants == null ? 0 : tenants.size();
     }
 
     /** flexibleRollout's and gradualRollout's percentage; a strategy without one (default) takes everyone. */
