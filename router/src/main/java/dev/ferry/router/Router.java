@@ -163,6 +163,13 @@ public final class Router implements AutoCloseable {
             server = server.secure(spec -> spec.sslContext(sslContext(config.listen())));
         }
         boolean http2 = config.listen().http2();
+        // HTTP/1.1's own handlers: at a connection's start, or (TLS with ALPN) once the handshake has picked HTTP/1.1.
+        Consumer<ChannelPipeline> http1 = pipeline -> {
+            heads.install(pipeline);
+            if (fastPath != null) {
+                fastPath.install(pipeline);
+            }
+        };
         server = server.doOnChannelInit((observer, channel, address) -> {
             if (!clientConnections.admit(channel)) {
                 return;
@@ -170,13 +177,6 @@ public final class Router implements AutoCloseable {
             if (http2) {
                 Http2Edge.install(channel.pipeline());
             }
-            // HTTP/1.1's own handlers: now, or (TLS with ALPN) once the handshake has picked HTTP/1.1.
-            Consumer<ChannelPipeline> http1 = pipeline -> {
-                heads.install(pipeline);
-                if (fastPath != null) {
-                    fastPath.install(pipeline);
-                }
-            };
             if (!AfterAlpn.install(channel.pipeline(), http1)) {
                 http1.accept(channel.pipeline());
             }

@@ -70,28 +70,6 @@ public final class Pipeline {
             LookalikeHeaders lookalikes,
             long maxRequestBody,
             BackendBreakers breakers,
-            RouterMeters meters) {
-        this(
-                tenants,
-                whenMissing,
-                routing,
-                cutover,
-                lookalikes,
-                maxRequestBody,
-                breakers,
-                meters,
-                AccessLog.off(),
-                Tracing.off());
-    }
-
-    public Pipeline(
-            TenantResolvers tenants,
-            WhenMissing whenMissing,
-            UnleashRoutingPolicy routing,
-            Cutover cutover,
-            LookalikeHeaders lookalikes,
-            long maxRequestBody,
-            BackendBreakers breakers,
             RouterMeters meters,
             AccessLog accessLog,
             Tracing tracing) {

@@ -16,6 +16,8 @@ import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.telemetry.AccessLog;
+import dev.ferry.router.telemetry.Tracing;
 import dev.ferry.router.tenant.TenantIdRules;
 import dev.ferry.router.tenant.TenantResolvers;
 import dev.ferry.router.testing.LeakDetection;
@@ -114,7 +116,9 @@ final class FastPathFixture implements AutoCloseable {
                 lookalikes,
                 config.limits().maxRequestBody(),
                 breakers,
-                meters);
+                meters,
+                AccessLog.off(),
+                Tracing.off());
         this.fastPath = new FastPath(
                 pipeline,
                 clients,
