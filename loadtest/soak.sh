@@ -26,6 +26,8 @@
 #   SOAK_DIR              where logs, samples.csv and the report go (default loadtest/target/soak; the run before
 #                         is moved to SOAK_DIR.previous)
 #   SOAK_NO_BUILD         set: use router/target/ferry-router.jar as it is
+#   SOAK_JAVA_OPTS        more JVM options for the router, e.g. -Dlogback.configurationFile=debug.xml to see where a
+#                         leaked buffer was last held (logger _reactor.netty.channel.LeakDetection at DEBUG)
 #   SOAK_KINDS            only these kinds of request, comma-separated (GET, POST, CUT_MID_BODY, ABORT_MID_RESPONSE,
 #                         ABORT_MID_UPLOAD, NO_TENANT, NO_HOST): to find which path leaks; the verdict then names the
 #                         paths left out
@@ -202,7 +204,7 @@ env FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT="$PORT" FERRY_ADMIN_PORT="$ADM
   FERRY_FORWARDING_SERVED_BY_HEADER=X-Ferry-Backend \
   FERRY_BREAKER_SLIDING_WINDOW_SIZE=20 FERRY_BREAKER_MINIMUM_CALLS=10 FERRY_BREAKER_FAILURE_RATE_THRESHOLD=50 \
   FERRY_BREAKER_WAIT_IN_OPEN=2s FERRY_BREAKER_HALF_OPEN_CALLS=3 \
-  java -Xms256m -Xmx256m -Dio.netty.leakDetection.level=paranoid -jar "$JAR" >"$DIR/router.log" 2>&1 </dev/null &
+  java -Xms256m -Xmx256m -Dio.netty.leakDetection.level=paranoid ${SOAK_JAVA_OPTS:-} -jar "$JAR" >"$DIR/router.log" 2>&1 </dev/null &
 ROUTER_PID=$!
 pids+=("$ROUTER_PID")
 
