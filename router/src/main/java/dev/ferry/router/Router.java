@@ -29,10 +29,14 @@ import dev.ferry.router.transport.Http2Edge;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -308,12 +312,16 @@ public final class Router implements AutoCloseable {
                 "Shutting down: not ready; closing the listener in {}, in-flight requests get up to {}",
                 config.shutdown().drainDelay(),
                 config.shutdown().timeout());
-        sleep(config.shutdown().drainDelay());
-        // Both transports' exchanges are the pipeline's: every HTTP/1.x response from now on closes its connection,
-        // no connection is accepted, and what is in flight gets up to the timeout.
-        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
+        // Clients are told to go elsewhere from now on, while the listener still takes whoever a load balancer sends
+        // before it sees the replica not ready: every HTTP/1.x response closes its connection (both transports'
+        // exchanges are the pipeline's), and every HTTP/2 connection gets a GOAWAY that lets its open streams finish.
         pipeline.closing();
+        goAway();
+        sleep(config.shutdown().drainDelay());
+        // No connection is accepted; what is in flight gets up to the timeout.
+        long deadline = System.nanoTime() + config.shutdown().timeout().toNanos();
         proxy.channel().close().awaitUninterruptibly();
+        goAway(); // to HTTP/2 connections opened during the drain delay
         while (pipeline.inFlight() > 0 && System.nanoTime() < deadline) {
             sleep(Duration.ofMillis(10));
         }
@@ -334,6 +342,23 @@ public final class Router implements AutoCloseable {
         tenants.close();
         meters.close();
         LOG.info("Ferry stopped");
+    }
+
+    /**
+     * A graceful GOAWAY (NO_ERROR, the last stream the client opened) on every HTTP/2 connection that has not had
+     * one: no new streams there, the open ones finish.
+     */
+    private void goAway() {
+        for (Channel connection : connections) {
+            Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+            if (codec != null) {
+                connection.eventLoop().execute(() -> {
+                    if (!codec.connection().goAwaySent()) {
+                        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+                    }
+                });
+            }
+        }
     }
 
     private static void sleep(Duration d) {

@@ -120,6 +120,11 @@ public final class RouterMain implements Callable<Integer> {
                             drainLog();
                         },
                         "ferry-shutdown"));
+        // SIGTERM (and Ctrl-C) is a request to stop, not a failure: the graceful shutdown runs and the process exits
+        // 0 once it is done, as an orchestrator expects of a clean stop (the JVM's own handling would exit 143).
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+        }
         serving = true;
         if (demoParts != null) {
             demoParts.printWelcome(

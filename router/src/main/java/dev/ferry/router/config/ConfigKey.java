@@ -252,7 +252,7 @@ public enum ConfigKey {
     SHUTDOWN_DRAIN_DELAY(
             "shutdown.drain-delay",
             "0s",
-            "After SIGTERM: time between reporting not-ready and closing the listener, for load balancers to notice."),
+            "After SIGTERM: how long the router keeps serving while not ready (each response telling its client to reconnect elsewhere) before it closes the listener: longer than a load balancer takes to notice."),
     SHUTDOWN_TIMEOUT("shutdown.timeout", "30s", "After SIGTERM: how long in-flight requests may take to finish.");
 
     private final String key;
