@@ -26,6 +26,7 @@ import dev.ferry.router.transport.ClientConnections;
 import dev.ferry.router.transport.FastPath;
 import dev.ferry.router.transport.HeadDeadlines;
 import dev.ferry.router.transport.Http2Edge;
+import dev.ferry.router.transport.LingeringClose;
 import dev.ferry.router.transport.ReactorTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -178,6 +179,7 @@ public final class Router implements AutoCloseable {
             if (!clientConnections.admit(channel)) {
                 return;
             }
+            LingeringClose.install(channel.pipeline());
             if (http2) {
                 Http2Edge.install(channel.pipeline());
             }

@@ -8,8 +8,12 @@ import dev.ferry.router.testing.ClientProtocol;
 import dev.ferry.router.testing.FlagsFile;
 import dev.ferry.router.testing.RunningRouter;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -88,6 +93,30 @@ class BodyLimitIT {
                 .as("only the one within the limit reached the backend complete")
                 .hasSize(1);
         assertThat(router.metrics()).contains("outcome=\"body_too_large\"");
+    }
+
+    @Test
+    void aClientStillSendingTheBodyItWasRefusedGetsTheWholeAnswerAndAnOrderlyClose() throws Exception {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), router.router().port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /uploads HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: acme\r\nContent-Length: "
+                            + 100 * LIMIT + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[LIMIT]); // the client goes on sending before it reads
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("body_too_large");
+            // Ferry ended its side after the answer and reads what still comes: no reset for a client that is
+            // still writing (a reset could have destroyed the answer before the client read it)
+            for (int i = 0; i < 16; i++) {
+                out.write(new byte[LIMIT]);
+            }
+            out.flush();
+        }
+        assertThat(backends.of(Backend.NEW).getAllServeEvents()).isEmpty();
     }
 
     /** An h2c connection starts with an upgrade, whose body the router caps: the real requests go over HTTP/2. */

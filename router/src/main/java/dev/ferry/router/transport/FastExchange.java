@@ -106,6 +106,9 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         }
         if (admission instanceof Refused refused) {
             leg.unhold();
+            // A body refused for its size is not read to its end to keep the connection: the connection closes
+            // after the answer (lingering, so that the client, still sending, reads the answer)
+            closeAfter |= refused.refusal().failure() == ProxyFailure.BODY_TOO_LARGE;
             respondWith(refused.refusal());
             return;
         }
@@ -462,7 +465,12 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         }
         client.answer(response);
         if (!requestRead) {
-            ctx.read(); // the rest of the request, to discard
+            if (closeAfter) {
+                // Not read to its end: the connection closes after the answer, dropping whatever else comes
+                requestRead = true;
+            } else {
+                ctx.read(); // the rest of the request, to discard
+            }
         }
         endIfDone();
     }
