@@ -23,3 +23,8 @@ if [ ${#need[@]} -gt 0 ]; then
     $sudo_cmd systemctl stop "$service" >/dev/null 2>&1 || $sudo_cmd service "$service" stop >/dev/null 2>&1 || true
   done
 fi
+# KubernetesManifestsIT renders deploy/kubernetes with kubectl's built-in kustomize (kubectl 1.27 or later, no cluster).
+# Debian's kubernetes-client is 1.20, too old for those manifests, so it is not installed here.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "kubectl not found: KubernetesManifestsIT will fail (expected: kubectl 1.27 or later on PATH)" >&2
+fi

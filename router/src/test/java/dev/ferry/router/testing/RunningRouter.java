@@ -52,6 +52,11 @@ public final class RunningRouter implements AutoCloseable {
         }
     }
 
+    /** From a configuration loaded as the router's command line loads it (a file and the environment). */
+    public static RunningRouter start(dev.ferry.router.config.RouterConfig config) {
+        return new RunningRouter(Router.start(config, Clock.systemUTC()));
+    }
+
     /** Starts the router and waits until it is ready (a flag state is loaded). */
     public static RunningRouter startReady(Map<String, String> config) {
         return startReady(config, Clock.systemUTC());
