@@ -12,6 +12,16 @@
 #   deploy/local/fleet.sh prove        start the fleet if needed and run the proof: Gatling writes for many tenants
 #                                      through HAProxy while 100 tenants move in one scheduled wave; the backends'
 #                                      sequence log is checked (loadtest/README.md lists its properties)
+#   deploy/local/fleet.sh restart R    restart replica R gracefully: SIGTERM (it reports not ready, tells its clients
+#                                      to reconnect, drains for FERRY_SHUTDOWN_DRAIN_DELAY, finishes what is in flight
+#                                      and exits 0), start it again, wait until HAProxy sends to it again
+#   deploy/local/fleet.sh roll         restart every replica in turn, as a rolling update does
+#   deploy/local/fleet.sh kill R       SIGKILL replica R mid-load, then start it again (what it held is lost)
+#   deploy/local/fleet.sh lbstats      HAProxy's counters per replica (CSV: 'show stat')
+#   deploy/local/fleet.sh prove-restarts [-Dname=value ...]
+#                                      start the fleet if needed and prove restarts under load: Gatling writes through
+#                                      HAProxy while every replica restarts in turn (0 failed requests), or one is
+#                                      killed (-Dfleet.restart=kill: only what it held fails, counted and reported)
 #   deploy/local/fleet.sh stop         stop HAProxy, the replicas and the backends (Unleash keeps running)
 #
 # Environment (not FERRY_*: the replicas read every FERRY_* variable as their configuration):
@@ -21,6 +31,9 @@
 #   FLEET_PORT      HAProxy's port for clients (default 18000); replicas use 18101.., their admin ports 18201..
 #   FLEET_NO_BUILD  set: use the jars as they are (the build running the tests made them), never build
 #   FLEET_ROUTER_ENV  extra router settings for every replica, as NAME=VALUE words (e.g. FERRY_CUTOVER_LEASE=2s)
+#
+# Each replica drains for 1 s after SIGTERM (FERRY_SHUTDOWN_DRAIN_DELAY, overridable in FLEET_ROUTER_ENV): HAProxy
+# checks every 250 ms and takes a replica out after 2 failed checks, so it stops sending within about 750 ms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
@@ -124,6 +137,11 @@ backend routers
     option httpchk GET /health/ready
     http-check expect status 200
     default-server inter 250ms fall 2 rise 2
+    # A connection that fails before the request went out is tried again on another replica: nothing was sent, so
+    # nothing can be applied twice. A request that reached a replica is never sent again (retry-on conn-failure only).
+    option redispatch
+    retries 2
+    retry-on conn-failure
 EOF
   for i in $(seq 1 "$n"); do
     echo "    server r$i 127.0.0.1:$((18100 + i)) check port $((18200 + i))"
@@ -152,6 +170,7 @@ haproxy_command() { # one command on HAProxy's runtime API
 start_replica() {
   local i="$1" skew_ms="${2:-}" preload=()
   mkdir -p "$DIR/r$i"
+  rm -f "$DIR/r$i/pid" "$DIR/r$i/exit"
   if [ -n "$skew_ms" ]; then
     local sign=+ abs="$skew_ms"
     if [ "${skew_ms#-}" != "$skew_ms" ]; then
@@ -169,9 +188,11 @@ start_replica() {
     FERRY_FLAGS_UNLEASH_URL="http://127.0.0.1:$((18300 + i))/api" FERRY_FLAGS_UNLEASH_TOKEN="$CLIENT_TOKEN" \
     FERRY_FLAGS_UNLEASH_APP_NAME="ferry-fleet-r$i" FERRY_FLAGS_UNLEASH_BACKUP_FILE="$DIR/r$i/unleash-backup.json" \
     FERRY_FLAGS_HELD_FILE="$DIR/r$i/held-tenants.json" FERRY_FORWARDING_SERVED_BY_HEADER=X-Ferry-Backend \
-    ${FLEET_ROUTER_ENV:-} "${preload[@]}" \
-    setsid java -XX:+UseSerialGC -Xms64m -Xmx256m -jar "$ROUTER_JAR" >"$DIR/r$i/router.log" 2>&1 </dev/null &
-  echo $! >"$DIR/r$i/pid"
+    FERRY_SHUTDOWN_DRAIN_DELAY=1s ${FLEET_ROUTER_ENV:-} "${preload[@]}" \
+    setsid bash -c 'java -XX:+UseSerialGC -Xms64m -Xmx256m -jar "$1" & echo $! >"$2/pid"; wait $!; echo $? >"$2/exit"' \
+    _ "$ROUTER_JAR" "$DIR/r$i" >>"$DIR/r$i/router.log" 2>&1 </dev/null &
+  # the replica's pid (the JVM's, not the wrapper's that records its exit code)
+  wait_until 10 "replica $i's process started" test -s "$DIR/r$i/pid"
 }
 
 wait_until() { # SECONDS DESCRIPTION COMMAND...
@@ -290,6 +311,44 @@ cmd_restore() {
   say "replica $1 reaches Unleash again"
 }
 
+replica_up() { haproxy_command "show stat" | grep -q "^routers,r$1,.*,UP,"; }
+replica_down() { ! replica_up "$1"; }
+
+cmd_restart() { # R: SIGTERM, wait for the exit (its code must be 0), start again, wait until HAProxy sends to it
+  replica_arg restart "${1:-}"
+  local i="$1" pid code started=$SECONDS
+  pid="$(cat "$DIR/r$i/pid")"
+  kill -TERM "$pid"
+  wait_until 60 "replica $i exiting after SIGTERM" test -s "$DIR/r$i/exit"
+  code="$(cat "$DIR/r$i/exit")"
+  [ "$code" = 0 ] || die "replica $i exited with $code after SIGTERM (expected: 0; log: $DIR/r$i/router.log)"
+  start_replica "$i"
+  wait_until 60 "replica $i back behind HAProxy" replica_up "$i"
+  say "replica $i restarted (SIGTERM, exit 0, ready again) in $((SECONDS - started)) s"
+}
+
+cmd_roll() {
+  [ -f "$DIR/replicas" ] || die "roll: no fleet is running ('fleet.sh start')"
+  local i
+  for i in $(seq 1 "$(replicas)"); do cmd_restart "$i"; done
+}
+
+cmd_kill() { # R: SIGKILL mid-load, then start it again
+  replica_arg kill "${1:-}"
+  local i="$1" started=$SECONDS
+  kill -KILL "$(cat "$DIR/r$i/pid")"
+  wait_until 30 "replica $i gone after SIGKILL" test -s "$DIR/r$i/exit"
+  wait_until 30 "HAProxy taking replica $i out" replica_down "$i"
+  start_replica "$i"
+  wait_until 60 "replica $i back behind HAProxy" replica_up "$i"
+  say "replica $i killed (SIGKILL) and back in $((SECONDS - started)) s"
+}
+
+cmd_lbstats() {
+  [ -f "$DIR/replicas" ] || die "lbstats: no fleet is running ('fleet.sh start')"
+  haproxy_command "show stat"
+}
+
 stop_pid() {
   local file="$1" pid
   [ -f "$file" ] || return 0
@@ -325,8 +384,27 @@ cmd_prove() {
     -Dfleet.report="$ROOT/loadtest/target/fleet-proof.json" "$@"
 }
 
+cmd_prove_restarts() {
+  [ -f "$DIR/replicas" ] || cmd_start 3
+  local n i admins=()
+  n="$(replicas)"
+  for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
+  local IFS=,
+  loadtest/run.sh FleetRestartSimulation -Dferry.baseUrl="http://127.0.0.1:$PORT" -Dfleet.replicas="$n" \
+    -Dfleet.sequenceLog="$DIR/sequence.log" -Dfleet.script="$ROOT/deploy/local/fleet.sh" -Dfleet.dir="$DIR" \
+    -Dfleet.report="$ROOT/loadtest/target/fleet-restarts.json" "$@"
+}
+
 case "${1:-}" in
   start) cmd_start "${2:-3}" ;;
+  restart) cmd_restart "${2:-}" ;;
+  roll) cmd_roll ;;
+  kill) cmd_kill "${2:-}" ;;
+  lbstats) cmd_lbstats ;;
+  prove-restarts)
+    shift
+    cmd_prove_restarts "$@"
+    ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   cut) cmd_cut "${2:-}" ;;
@@ -335,5 +413,5 @@ case "${1:-}" in
     shift
     cmd_prove "$@"
     ;;
-  *) die "usage: fleet.sh start [N] | status | cut R | restore R | prove [-Dname=value ...] | stop" ;;
+  *) die "usage: fleet.sh start [N] | status | cut R | restore R | restart R | roll | kill R | lbstats | prove [-Dname=value ...] | prove-restarts [-Dname=value ...] | stop" ;;
 esac

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class FleetCutoverIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path SCRIPT = ROOT.resolve("deploy/local/fleet.sh");
+    private static final Path SCRIPT = FleetScript.SCRIPT;
 
     @TempDir
     Path dir;
@@ -121,26 +118,7 @@ class FleetCutoverIT {
         return total;
     }
 
-    /** Runs fleet.sh with this test's state directory, bounded to two minutes. */
     private void fleet(Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(java.util.stream.Stream.concat(
-                                java.util.stream.Stream.of(SCRIPT.toString()), List.of(args).stream())
-                        .toList())
-                .directory(ROOT.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("fleet-" + args[0] + ".log").toFile());
-        builder.environment().put("FLEET_DIR", dir.resolve("fleet").toString());
-        builder.environment().put("FLEET_NO_BUILD", "1"); // the build running this test made the jars
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("fleet.sh " + String.join(" ", args) + " did not finish in 120 s");
-        }
-        assertThat(process.exitValue())
-                .as(
-                        "fleet.sh %s: %s",
-                        String.join(" ", args), Files.readString(dir.resolve("fleet-" + args[0] + ".log")))
-                .isZero();
+        FleetScript.run(dir, env, args);
     }
 }

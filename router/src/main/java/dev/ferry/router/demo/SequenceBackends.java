@@ -25,6 +25,8 @@ import reactor.netty.http.server.HttpServer;
  *   sequence  backend  tenant  method  path  unix-micros
  * </pre>
  *
+ * <p>A request whose query has {@code delay=N} is answered N ms after its body has arrived (it is logged on arrival).
+ *
  * The log is written by one thread every 20 ms and at exit. Usage: {@code java -cp ferry-router.jar
  * dev.ferry.router.demo.SequenceBackends LEGACY_PORT NEW_PORT LOG_FILE}.
  */
@@ -68,12 +70,29 @@ public final class SequenceBackends implements AutoCloseable {
                             + req.method().name() + "\t" + req.uri() + "\t" + now);
                     return req.receive()
                             .then()
+                            .then(pause(delay(req.uri())))
                             .then(res.header("X-Served-By", name)
                                     .sendString(reactor.core.publisher.Mono.just("served by " + name))
                                     .then());
                 })
                 .bindNow();
     }
+
+    /** {@code delay=N} in the query: the answer comes after N ms (at most 10 s), as a backend that does work. */
+    static java.time.Duration delay(String uri) {
+        java.util.regex.Matcher m = DELAY.matcher(uri);
+        return m.find()
+                ? java.time.Duration.ofMillis(Math.min(10_000, Long.parseLong(m.group(1))))
+                : java.time.Duration.ZERO;
+    }
+
+    private static reactor.core.publisher.Mono<Void> pause(java.time.Duration d) {
+        return d.isZero()
+                ? reactor.core.publisher.Mono.empty()
+                : reactor.core.publisher.Mono.delay(d).then();
+    }
+
+    private static final java.util.regex.Pattern DELAY = java.util.regex.Pattern.compile("[?&]delay=(\\d{1,6})(?:&|$)");
 
     private synchronized void drain() {
         try {
