@@ -76,6 +76,17 @@ public final class RouterMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * SIGTERM (podman or docker stop, Kubernetes, systemd) and SIGINT (Ctrl-C) start the graceful shutdown, and
+     * {@link #call()} then returns 0. Left to the JVM, a signal runs the shutdown hooks and exits with 128 + its
+     * number (143 for SIGTERM), which a supervisor reports as a failure although the router drained as asked.
+     */
+    private static void stopOn(Router router, String... signals) {
+        for (String name : signals) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (demoPorts.length != 2) {
@@ -120,6 +131,7 @@ public final class RouterMain implements Callable<Integer> {
                             drainLog();
                         },
                         "ferry-shutdown"));
+        stopOn(router, "TERM", "INT");
         serving = true;
         if (demoParts != null) {
             demoParts.printWelcome(
