@@ -83,7 +83,12 @@ public final class RouterMain implements Callable<Integer> {
      */
     private static void stopOn(Router router, String... signals) {
         for (String name : signals) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+            } catch (IllegalArgumentException e) {
+                // -Xrs: the JVM leaves signals alone, and so does the router.
+                LOG.info("SIG{} is not the router's to handle: {}", name, e.getMessage());
+            }
         }
     }
 
