@@ -3,7 +3,8 @@
 # DashboardIT starts (Debian 'prometheus'), the headless browser the flags-admin console's browser test drives
 # (Debian 'chromium' and 'chromium-driver'), and for
 # the fleet proof (deploy/local/fleet.sh) the load balancer (Debian 'haproxy') and a replica's skewed clock
-# (Debian 'faketime'), and 'openssl', which makes the TLS listener's test certificate.
+# (Debian 'faketime'), 'openssl', which makes the TLS listener's test certificate, and for the container image's
+# test (ImageIT) podman with runc, and debootstrap, which builds the image's Debian base (deploy/image/base.sh).
 set -euo pipefail
 need=()
 { command -v promtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus ]; } || need+=(prometheus)
@@ -12,6 +13,9 @@ need=()
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need+=(runc)
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages)..."
   sudo_cmd=""

@@ -76,6 +76,22 @@ public final class RouterMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * SIGTERM (podman or docker stop, Kubernetes, systemd) and SIGINT (Ctrl-C) start the graceful shutdown, and
+     * {@link #call()} then returns 0. Left to the JVM, a signal runs the shutdown hooks and exits with 128 + its
+     * number (143 for SIGTERM), which a supervisor reports as a failure although the router drained as asked.
+     */
+    private static void stopOn(Router router, String... signals) {
+        for (String name : signals) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+            } catch (IllegalArgumentException e) {
+                // -Xrs: the JVM leaves signals alone, and so does the router.
+                LOG.info("SIG{} is not the router's to handle: {}", name, e.getMessage());
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (demoPorts.length != 2) {
@@ -120,11 +136,7 @@ public final class RouterMain implements Callable<Integer> {
                             drainLog();
                         },
                         "ferry-shutdown"));
-        // SIGTERM (and Ctrl-C) is a request to stop, not a failure: the graceful shutdown runs and the process exits
-        // 0 once it is done, as an orchestrator expects of a clean stop (the JVM's own handling would exit 143).
-        for (String name : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
-        }
+        stopOn(router, "TERM", "INT");
         serving = true;
         if (demoParts != null) {
             demoParts.printWelcome(

@@ -32,7 +32,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * SIGTERM to the packaged router with requests in flight, on each transport: not ready first, stop accepting, finish
- * the requests.
+ * the requests, exit 0.
  */
 class GracefulShutdownIT {
     static StreamingBackend legacy;
@@ -107,6 +107,9 @@ class GracefulShutdownIT {
                     .as("router log:\n%s", router.log())
                     .isTrue();
             assertThat(router.log()).contains("Shutting down", "Ferry stopped");
+            assertThat(router.process().exitValue())
+                    .as("a drained stop is a clean one, not the JVM's 143")
+                    .isZero();
             Throwable refused = router.client(protocol, "acme")
                     .get()
                     .uri("/slow")
