@@ -29,7 +29,10 @@
 #   FLEET_SKEW_MS   the last replica's clock is this far off, in ms (+ ahead, - behind), through libfaketime
 #                   (Debian 'faketime'); keep it within the replicas' cutover.clock-skew (250 ms by default)
 #   FLEET_PORT      HAProxy's port for clients (default 18000); replicas use 18101.., their admin ports 18201..
-#   FLEET_NO_BUILD  set: use the jars as they are (the build running the tests made them), never build
+#   FLEET_NO_BUILD  set: use the jars (and the image) as they are (the build running the tests made them), never build
+#   FLEET_RUNTIME   how replicas run: podman (the image, localhost/ferry-router:VERSION, on the host's network; built by
+#                   deploy/image/build.sh when missing or older than the sources), process (JVMs from the jar), or
+#                   auto (the default: podman where 'podman info' works, processes otherwise)
 #   FLEET_ROUTER_ENV  extra router settings for every replica, as NAME=VALUE words (e.g. FERRY_CUTOVER_LEASE=2s)
 #
 # Each replica drains for 1 s after SIGTERM (FERRY_SHUTDOWN_DRAIN_DELAY, overridable in FLEET_ROUTER_ENV): HAProxy
@@ -48,6 +51,9 @@ UNLEASH_URL="$(deploy/unleash/unleash.sh url)"
 ADMIN_TOKEN='*:*.unleash-insecure-admin-api-token'
 CLIENT_TOKEN='default:development.unleash-insecure-client-api-token'
 ROUTER_JAR=router/target/ferry-router.jar
+IMAGE="localhost/ferry-router:$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)"
+# podman picks runc and ulimits this kind of host allows (deploy/image/containers.conf)
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/deploy/image/containers.conf}"
 ADMIN_JAR=flags-admin/target/flags-admin.jar
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 
@@ -168,7 +174,7 @@ haproxy_command() { # one command on HAProxy's runtime API
 }
 
 start_replica() {
-  local i="$1" skew_ms="${2:-}" preload=()
+  local i="$1" skew_ms="${2:-}" faketime=""
   mkdir -p "$DIR/r$i"
   rm -f "$DIR/r$i/pid" "$DIR/r$i/exit"
   if [ -n "$skew_ms" ]; then
@@ -179,20 +185,73 @@ start_replica() {
     fi
     # A constant offset on every clock (monotonic too, which is harmless: only its differences count); excluding
     # the monotonic clock makes libfaketime turn the JVM's timed waits into busy loops
-    preload=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))")
+    faketime="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))"
   fi
-  # shellcheck disable=SC2086
-  env FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i)) FERRY_ADMIN_PORT=$((18200 + i)) \
-    FERRY_BACKENDS_LEGACY_URL="http://127.0.0.1:$LEGACY_PORT" FERRY_BACKENDS_NEW_URL="http://127.0.0.1:$NEW_PORT" \
-    FERRY_FLAGS_SOURCE=unleash FERRY_FLAGS_FLAG_NAME="$FLAG" FERRY_CUTOVER_WINDOW_FLAG="$WINDOW" \
-    FERRY_FLAGS_UNLEASH_URL="http://127.0.0.1:$((18300 + i))/api" FERRY_FLAGS_UNLEASH_TOKEN="$CLIENT_TOKEN" \
-    FERRY_FLAGS_UNLEASH_APP_NAME="ferry-fleet-r$i" FERRY_FLAGS_UNLEASH_BACKUP_FILE="$DIR/r$i/unleash-backup.json" \
-    FERRY_FLAGS_HELD_FILE="$DIR/r$i/held-tenants.json" FERRY_FORWARDING_SERVED_BY_HEADER=X-Ferry-Backend \
-    FERRY_SHUTDOWN_DRAIN_DELAY=1s ${FLEET_ROUTER_ENV:-} "${preload[@]}" \
-    setsid bash -c 'java -XX:+UseSerialGC -Xms64m -Xmx256m -jar "$1" & echo $! >"$2/pid"; wait $!; echo $? >"$2/exit"' \
-    _ "$ROUTER_JAR" "$DIR/r$i" >>"$DIR/r$i/router.log" 2>&1 </dev/null &
-  # the replica's pid (the JVM's, not the wrapper's that records its exit code)
+  # shellcheck disable=SC2206
+  local settings=(FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i)) FERRY_ADMIN_PORT=$((18200 + i))
+    FERRY_BACKENDS_LEGACY_URL="http://127.0.0.1:$LEGACY_PORT" FERRY_BACKENDS_NEW_URL="http://127.0.0.1:$NEW_PORT"
+    FERRY_FLAGS_SOURCE=unleash FERRY_FLAGS_FLAG_NAME="$FLAG" FERRY_CUTOVER_WINDOW_FLAG="$WINDOW"
+    FERRY_FLAGS_UNLEASH_URL="http://127.0.0.1:$((18300 + i))/api" FERRY_FLAGS_UNLEASH_TOKEN="$CLIENT_TOKEN"
+    FERRY_FLAGS_UNLEASH_APP_NAME="ferry-fleet-r$i" FERRY_FLAGS_UNLEASH_BACKUP_FILE="$DIR/r$i/unleash-backup.json"
+    FERRY_FLAGS_HELD_FILE="$DIR/r$i/held-tenants.json" FERRY_FORWARDING_SERVED_BY_HEADER=X-Ferry-Backend
+    FERRY_SHUTDOWN_DRAIN_DELAY=1s ${FLEET_ROUTER_ENV:-})
+  if [ "$(runtime)" = podman ]; then
+    # The image on the host's network, its state files where the process would keep them (the container's user,
+    # 65532, writes there), stopped by SIGTERM through podman run (signals are proxied), killed by podman kill
+    local args=(--rm --name "ferry-fleet-r$i" --network host -v "$DIR/r$i:$DIR/r$i"
+      -e "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC -Xms64m -Xmx256m")
+    local s
+    for s in "${settings[@]}"; do args+=(-e "$s"); done
+    if [ -n "$faketime" ]; then
+      args+=(-v "$FAKETIME_LIB:$FAKETIME_LIB:ro" -e "LD_PRELOAD=$FAKETIME_LIB" -e "FAKETIME=$faketime")
+    fi
+    chmod 0777 "$DIR/r$i"
+    podman rm -f "ferry-fleet-r$i" >/dev/null 2>&1 || true
+    setsid bash -c 'podman run "${@:3}" "$1" & echo $! >"$2/pid"; wait $!; echo $? >"$2/exit"' \
+      _ "$IMAGE" "$DIR/r$i" "${args[@]}" >>"$DIR/r$i/router.log" 2>&1 </dev/null &
+  else
+    local preload=()
+    [ -z "$faketime" ] || preload=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$faketime")
+    env "${settings[@]}" "${preload[@]}" \
+      setsid bash -c 'java -XX:+UseSerialGC -Xms64m -Xmx256m -jar "$1" & echo $! >"$2/pid"; wait $!; echo $? >"$2/exit"' \
+      _ "$ROUTER_JAR" "$DIR/r$i" >>"$DIR/r$i/router.log" 2>&1 </dev/null &
+  fi
+  # the replica's pid (the JVM's or podman run's, not the wrapper's that records its exit code)
   wait_until 10 "replica $i's process started" test -s "$DIR/r$i/pid"
+}
+
+# How the replicas run: the image under podman (FLEET_RUNTIME=podman), or JVMs started from the jar (process). The
+# default, auto, is podman where podman runs, processes otherwise. Decided once per fleet (FLEET_DIR/runtime).
+runtime() {
+  if [ -f "$DIR/runtime" ]; then
+    cat "$DIR/runtime"
+    return
+  fi
+  case "${FLEET_RUNTIME:-auto}" in
+    process | podman) echo "$FLEET_RUNTIME" ;;
+    auto) if podman_usable; then echo podman; else echo process; fi ;;
+    *) die "FLEET_RUNTIME: '$FLEET_RUNTIME' (expected: auto, podman or process)" ;;
+  esac
+}
+
+runtime_label() { if [ "$(runtime)" = podman ]; then echo "containers of $IMAGE under podman"; else echo "JVMs from $ROUTER_JAR"; fi; }
+
+podman_usable() { command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; }
+
+# The image the replicas run under podman: built (deploy/image/build.sh) when missing or older than the router's
+# sources, unless FLEET_NO_BUILD (then it must be there)
+ensure_image() {
+  podman_usable || die "FLEET_RUNTIME=podman, but podman does not run here ('podman info' fails; deploy/image/base.sh installs it)"
+  if [ -n "${FLEET_NO_BUILD:-}" ]; then
+    podman image exists "$IMAGE" || die "FLEET_NO_BUILD is set but the image $IMAGE is missing (deploy/image/build.sh builds it)"
+    return 0
+  fi
+  local tar=router/target/jib-image.tar
+  if ! podman image exists "$IMAGE" || [ ! -f "$tar" ] \
+    || [ -n "$(find pom.xml router/pom.xml router/src/main -newer "$tar" -print -quit)" ]; then
+    say "building the image (deploy/image/build.sh)..."
+    deploy/image/build.sh >/dev/null
+  fi
 }
 
 wait_until() { # SECONDS DESCRIPTION COMMAND...
@@ -239,10 +298,14 @@ cmd_start() {
   ensure_tools
   deploy/unleash/unleash.sh start >/dev/null
   ensure_jars
+  local how
+  how="$(runtime)"
+  [ "$how" = process ] || ensure_image
   ensure_flags
   # A fresh fleet: no replica keeps a flag state (backup, held tenants) from an earlier one
   rm -rf "$DIR"/r[0-9]*
   mkdir -p "$DIR"
+  echo "$how" >"$DIR/runtime"
   trap 'say "start failed; stopping what started"; cmd_stop' ERR
   : >"$DIR/sequence.log"
   setsid java -XX:+UseSerialGC -Xmx256m -cp "$ROUTER_JAR" dev.ferry.router.demo.SequenceBackends \
@@ -272,7 +335,7 @@ cmd_print() {
   for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
   local IFS=,
   cat <<EOF
-Fleet: $n replicas behind HAProxy on http://127.0.0.1:$PORT (round robin, health checks on /health/ready)
+Fleet: $n replicas ($(runtime_label)) behind HAProxy on http://127.0.0.1:$PORT (round robin, health checks on /health/ready)
   replicas' admin ports: ${admins[*]}
   backends: legacy 127.0.0.1:$LEGACY_PORT, new 127.0.0.1:$NEW_PORT; sequence log $DIR/sequence.log
   Unleash: $UNLEASH_URL, routing flag $FLAG, migration window $WINDOW (open)
@@ -336,7 +399,11 @@ cmd_roll() {
 cmd_kill() { # R: SIGKILL mid-load, then start it again
   replica_arg kill "${1:-}"
   local i="$1" started=$SECONDS
-  kill -KILL "$(cat "$DIR/r$i/pid")"
+  if [ "$(runtime)" = podman ]; then
+    podman kill --signal KILL "ferry-fleet-r$i" >/dev/null
+  else
+    kill -KILL "$(cat "$DIR/r$i/pid")"
+  fi
   wait_until 30 "replica $i gone after SIGKILL" test -s "$DIR/r$i/exit"
   wait_until 30 "HAProxy taking replica $i out" replica_down "$i"
   start_replica "$i"
@@ -366,9 +433,12 @@ stop_pid() {
 cmd_stop() {
   stop_pid "$DIR/haproxy.pid"
   local i
-  for i in $(seq 1 "$(replicas)"); do stop_pid "$DIR/r$i/pid"; done
+  for i in $(seq 1 "$(replicas)"); do
+    stop_pid "$DIR/r$i/pid"
+    if [ "$(runtime)" = podman ]; then podman rm -f "ferry-fleet-r$i" >/dev/null 2>&1 || true; fi
+  done
   stop_pid "$DIR/backends.pid"
-  rm -f "$DIR/replicas"
+  rm -f "$DIR/replicas" "$DIR/runtime"
   say "stopped"
 }
 

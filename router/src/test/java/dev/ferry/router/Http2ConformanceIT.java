@@ -218,9 +218,9 @@ class Http2ConformanceIT {
             assertResetWithProtocolError(h2, 1);
             assertAnsweredAfterwards(h2, 3);
         }
-        assertThat(backends.of(Backend.LEGACY).getAllServeEvents())
+        assertThat(ordersServed())
                 .as("only the well-formed request reached a backend")
-                .hasSize(1);
+                .isEqualTo(1);
     }
 
     @Test
@@ -232,7 +232,14 @@ class Http2ConformanceIT {
             assertResetWithProtocolError(h2, 1);
             assertAnsweredAfterwards(h2, 3);
         }
-        assertThat(backends.of(Backend.LEGACY).getAllServeEvents()).hasSize(1);
+        assertThat(ordersServed()).isEqualTo(1);
+    }
+
+    /** Requests for /orders (these tests') that reached legacy: h2spec's, a test before, may still be landing. */
+    private static long ordersServed() {
+        return backends.of(Backend.LEGACY).getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().equals("/orders"))
+                .count();
     }
 
     @Test

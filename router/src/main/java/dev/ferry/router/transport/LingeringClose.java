@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * be sending on (a 413 while the body streams in, a GOAWAY to a client flooding frames), closing the socket outright
  * with unread bytes in it makes the kernel answer with a reset, and a reset can destroy, at the client, the answer that
  * was already sent. So the close first ends Ferry's side only (a FIN after the last byte written), then reads and drops
- * what the client still sends until it closes its side, goes quiet for {@link #QUIET_MILLIS}, or {@link #MAX_MILLIS}
- * have passed. First in the pipeline: nothing read while lingering reaches a codec.
+ * what the client still sends until it closes its side, goes quiet for {@link #QUIET_MILLIS}, {@link #MAX_MILLIS} have
+ * passed or {@link #MAX_BYTES} have been dropped (a client that floods on is not read for long). First in the
+ * pipeline: nothing read while lingering reaches a codec.
  */
 public final class LingeringClose extends ChannelDuplexHandler {
     static final String NAME = "ferry.lingeringClose";
@@ -26,10 +27,13 @@ public final class LingeringClose extends ChannelDuplexHandler {
     static final long QUIET_MILLIS = 500;
     /** Lingering never lasts longer than this. */
     static final long MAX_MILLIS = 2_000;
+    /** Lingering ends once this much has been read and dropped. */
+    static final long MAX_BYTES = 256 * 1024;
 
     private ChannelPromise closing;
     private ScheduledFuture<?> quiet;
     private ScheduledFuture<?> max;
+    private long dropped;
 
     private LingeringClose() {}
 
@@ -87,8 +91,15 @@ public final class LingeringClose extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing != null) {
+            if (msg instanceof io.netty.buffer.ByteBuf bytes) {
+                dropped += bytes.readableBytes();
+            }
             ReferenceCountUtil.release(msg);
-            restartQuiet(ctx);
+            if (dropped > MAX_BYTES) {
+                finish(ctx);
+            } else {
+                restartQuiet(ctx);
+            }
             return;
         }
         ctx.fireChannelRead(msg);
