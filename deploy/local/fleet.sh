@@ -132,6 +132,8 @@ defaults
     timeout client 30s
     timeout server 30s
     timeout http-keep-alive 10s
+    # A replica that is busy (a neighbour starting its JVM on the same cores) may answer a check late; it is not down
+    timeout check 2s
 
 # Clients: round robin over the replicas that answer /health/ready on their admin port
 frontend ferry

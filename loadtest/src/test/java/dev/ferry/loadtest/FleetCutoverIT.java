@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Seconds-long fleet proofs (docs/cutover.md) on the project's own harness: deploy/local/fleet.sh starts three packaged
  * router replicas behind Debian's HAProxy against the real Unleash, and Gatling writes through HAProxy for a hundred
  * tenants while fifty move in one scheduled wave. The backends' sequence log must show no moved tenant served by
- * legacy after its first request on new, with every replica healthy, with one cut off from Unleash during the move,
- * and with one whose clock is off within the bound.
+ * legacy after its first request on new, with every replica healthy (as JVMs, and as containers of the image under
+ * podman), with one cut off from Unleash during the move, and with one whose clock is off within the bound.
  */
 @Timeout(300)
 class FleetCutoverIT {
@@ -50,6 +50,22 @@ class FleetCutoverIT {
                 .as("new opens at T + skew + legacy deadline, not before")
                 .isGreaterThanOrEqualTo(1250);
         assertThat(sum(proof, "move.released.count")).as("held around T").isPositive();
+        assertThat(sum(proof, "move.timed_out.count")).isZero();
+    }
+
+    @Test
+    void theSameProofPassesWithTheReplicasAsContainersOfTheImage() throws Exception {
+        FleetScript.buildImage(dir);
+        fleet(Map.of("FLEET_RUNTIME", "podman"), "start", "3");
+        assertThat(Files.readString(FleetScript.fleetDir(dir).resolve("runtime"))
+                        .strip())
+                .isEqualTo("podman");
+
+        JsonNode proof = prove(0);
+
+        assertThat(proof.path("splitTenants").asInt()).isZero();
+        assertThat(proof.path("legacyAfterNew").asLong()).isZero();
+        assertThat(proof.path("controlOnNew").asLong()).isZero();
         assertThat(sum(proof, "move.timed_out.count")).isZero();
     }
 
