@@ -64,7 +64,8 @@ public enum ProxyFailure {
             rule(io.netty.handler.timeout.TimeoutException.class, BACKEND_TIMEOUT),
             rule(java.net.SocketTimeoutException.class, BACKEND_TIMEOUT),
             rule(java.net.ConnectException.class, BACKEND_CONNECT_FAILED),
-            // A pooled backend connection whose connect had failed, written to: the backend's, not Ferry's.
+            // A new backend connection read before its connect completed (epoll): the exchange fails, its request is
+            // never sent (ReactorTransport's BackendRequestClaim). The backend's connection, not Ferry's fault.
             rule(java.nio.channels.NotYetConnectedException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.NoRouteToHostException.class, BACKEND_CONNECT_FAILED),
             rule(java.net.UnknownHostException.class, BACKEND_CONNECT_FAILED),

@@ -123,10 +123,14 @@ public final class ReactorTransport {
     private Mono<Void> http(Admitted admitted, HttpServerRequest in, HttpServerResponse out, ExchangeTally tally) {
         BackendClients.Target target = clients.target(admitted.backend());
         boolean hasBody = ProxyHeaders.hasBody(in.requestHeaders(), in.method(), in.version());
+        BackendRequestClaim claim = new BackendRequestClaim();
         return target.client()
                 .request(in.method())
                 .uri(admitted.uri())
                 .send((request, outbound) -> {
+                    if (!claim.send(outbound)) {
+                        return Mono.empty(); // the exchange ended before its connection was ready
+                    }
                     headers.toBackend(
                             in.requestHeaders(),
                             request.requestHeaders(),
@@ -155,6 +159,7 @@ public final class ReactorTransport {
                             }));
                 })
                 .response((response, body) -> {
+                    claim.responseTaken();
                     int status = response.status().code();
                     pipeline.responded(admitted, status);
                     tally.responding(status);
@@ -163,7 +168,8 @@ public final class ReactorTransport {
                     headers.toClient(response.responseHeaders(), out.responseHeaders(), admitted.backend());
                     return relay(out, body, b -> tally.responseBytes += b.readableBytes());
                 })
-                .then();
+                .then()
+                .doFinally(signal -> claim.ended());
     }
 
     /**
