@@ -458,11 +458,7 @@ cmd_prove() {
 
 cmd_prove_restarts() {
   [ -f "$DIR/replicas" ] || cmd_start 3
-  local n i admins=()
-  n="$(replicas)"
-  for i in $(seq 1 "$n"); do admins+=("http://127.0.0.1:$((18200 + i))"); done
-  local IFS=,
-  loadtest/run.sh FleetRestartSimulation -Dferry.baseUrl="http://127.0.0.1:$PORT" -Dfleet.replicas="$n" \
+  loadtest/run.sh FleetRestartSimulation -Dferry.baseUrl="http://127.0.0.1:$PORT" -Dfleet.replicas="$(replicas)" \
     -Dfleet.sequenceLog="$DIR/sequence.log" -Dfleet.script="$ROOT/deploy/local/fleet.sh" -Dfleet.dir="$DIR" \
     -Dfleet.report="$ROOT/loadtest/target/fleet-restarts.json" "$@"
 }
