@@ -147,7 +147,7 @@ backend routers
     default-server inter 250ms fall 2 rise 2
     # A connection that fails before the request went out is tried again on another replica: nothing was sent, so
     # nothing can be applied twice. A request that reached a replica is never sent again (retry-on conn-failure only).
-    option redispatch
+    option redispatch 1
     retries 2
     retry-on conn-failure
 EOF
@@ -179,6 +179,11 @@ start_replica() {
   local i="$1" skew_ms="${2:-}" faketime=""
   mkdir -p "$DIR/r$i"
   rm -f "$DIR/r$i/pid" "$DIR/r$i/exit"
+  # a replica started again (restart, kill) keeps the clock it was started with
+  if [ -z "$skew_ms" ] && [ -f "$DIR/r$i/skew" ]; then
+    skew_ms="$(cat "$DIR/r$i/skew")"
+  fi
+  [ -z "$skew_ms" ] || echo "$skew_ms" >"$DIR/r$i/skew"
   if [ -n "$skew_ms" ]; then
     local sign=+ abs="$skew_ms"
     if [ "${skew_ms#-}" != "$skew_ms" ]; then
@@ -190,7 +195,8 @@ start_replica() {
     faketime="$sign$((abs / 1000)).$(printf '%03d' $((abs % 1000)))"
   fi
   # shellcheck disable=SC2206
-  local settings=(FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i)) FERRY_ADMIN_PORT=$((18200 + i))
+  local settings=(FERRY_LISTEN_HOST=127.0.0.1 FERRY_LISTEN_PORT=$((18100 + i))
+    FERRY_ADMIN_HOST=127.0.0.1 FERRY_ADMIN_PORT=$((18200 + i))
     FERRY_BACKENDS_LEGACY_URL="http://127.0.0.1:$LEGACY_PORT" FERRY_BACKENDS_NEW_URL="http://127.0.0.1:$NEW_PORT"
     FERRY_FLAGS_SOURCE=unleash FERRY_FLAGS_FLAG_NAME="$FLAG" FERRY_CUTOVER_WINDOW_FLAG="$WINDOW"
     FERRY_FLAGS_UNLEASH_URL="http://127.0.0.1:$((18300 + i))/api" FERRY_FLAGS_UNLEASH_TOKEN="$CLIENT_TOKEN"
@@ -229,6 +235,10 @@ runtime() {
     cat "$DIR/runtime"
     return
   fi
+  if [ -f "$DIR/replicas" ]; then
+    echo process # started by a fleet.sh from before containers
+    return
+  fi
   case "${FLEET_RUNTIME:-auto}" in
     process | podman) echo "$FLEET_RUNTIME" ;;
     auto) if podman_usable; then echo podman; else echo process; fi ;;
@@ -257,11 +267,11 @@ ensure_image() {
 }
 
 wait_until() { # SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what="$2"
+  local limit="$1" deadline=$((SECONDS + $1)) what="$2"
   shift 2
   until "$@" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      say "$what did not happen within $1 s (logs: $DIR)"
+      say "$what did not happen within $limit s (logs: $DIR)"
       return 1
     fi
     sleep 0.2
@@ -400,7 +410,8 @@ cmd_roll() {
 
 cmd_kill() { # R: SIGKILL mid-load, then start it again
   replica_arg kill "${1:-}"
-  local i="$1" started=$SECONDS
+  local i="$1" started=$SECONDS at
+  at="$(date +%s%6N)" # the instant of the kill, in microseconds since the epoch
   if [ "$(runtime)" = podman ]; then
     podman kill --signal KILL "ferry-fleet-r$i" >/dev/null
   else
@@ -410,7 +421,7 @@ cmd_kill() { # R: SIGKILL mid-load, then start it again
   wait_until 30 "HAProxy taking replica $i out" replica_down "$i"
   start_replica "$i"
   wait_until 60 "replica $i back behind HAProxy" replica_up "$i"
-  say "replica $i killed (SIGKILL) and back in $((SECONDS - started)) s"
+  say "replica $i killed (SIGKILL) at $at µs and back in $((SECONDS - started)) s"
 }
 
 cmd_lbstats() {

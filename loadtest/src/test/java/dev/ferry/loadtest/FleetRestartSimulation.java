@@ -197,14 +197,20 @@ public final class FleetRestartSimulation extends Simulation {
         // whatever its method, when its pooled keep-alive connection closes before any response, which is what a
         // load balancer does to its clients' connections when a replica dies holding their requests. Such a resend
         // arrives after the kill and its first copy before; anything else is a resend by something else.
-        long killMicros = restartsStarted.get() == null
-                ? Long.MAX_VALUE
-                : java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, restartsStarted.get());
+        String script;
+        try {
+            script = restarts.get() == null ? "" : restarts.get().join();
+        } catch (RuntimeException e) {
+            script = "fleet.sh failed: " + e.getMessage();
+        }
+        java.util.regex.Matcher killedAt = java.util.regex.Pattern.compile("killed \\(SIGKILL\\) at (\\d+)")
+                .matcher(script);
+        long killMicros = killedAt.find() ? Long.parseLong(killedAt.group(1)) : Long.MAX_VALUE;
         long twice = seen.values().stream().filter(c -> c.size() > 1).count();
         long failedButApplied = failedIds.stream().filter(seen::containsKey).count();
         long resentByTheClient = seen.values().stream()
-                .filter(c -> c.size() == 2 && restart.equals("kill") && c.get(0) < c.get(1))
-                .filter(c -> c.get(0) >= killMicros - 5_000_000 && c.get(1) >= killMicros)
+                .filter(c -> c.size() == 2 && restart.equals("kill"))
+                .filter(c -> c.get(0) <= killMicros && c.get(1) >= killMicros)
                 .count();
         long succeededNotSeen =
                 succeeded.stream().filter(id -> !seen.containsKey(id)).count();
@@ -221,18 +227,18 @@ public final class FleetRestartSimulation extends Simulation {
                         e.getValue().getOrDefault("eresp", 0L) + e.getValue().getOrDefault("srv_abrt", 0L))
                 .sum();
         List<String> problems = new ArrayList<>();
-        String script;
-        try {
-            script = restarts.get().join();
-        } catch (RuntimeException e) {
-            script = null;
-            problems.add("fleet.sh failed: " + e.getMessage());
+        if (restarts.get() == null || script.startsWith("fleet.sh failed")) {
+            problems.add(restarts.get() == null ? "the restarts never started" : script);
+        }
+        if (restart.equals("kill") && killMicros == Long.MAX_VALUE) {
+            problems.add("fleet.sh did not say when it killed " + "r" + killed + ": " + script);
         }
         if (restart.equals("term") && failed > 0) {
             problems.add(failed + " request(s) failed while replicas restarted gracefully (expected: none)");
         }
-        // What the killed replica can have held: at most what the whole fleet had in flight at the kill
-        long inFlightBound = (long) Math.ceil(rate * (delayMs + 250) / 1000.0);
+        // What the killed replica can have held: its share of the requests in flight at the kill (answers take
+        // delayMs, plus a quarter second of transit), twice over for an uneven share
+        long inFlightBound = (long) Math.ceil(2 * rate / replicas * (delayMs + 250) / 1000.0);
         if (restart.equals("kill") && failed + resentByTheClient > inFlightBound) {
             problems.add(failed + " request(s) failed and " + resentByTheClient + " were resent by the client, more"
                     + " than the " + inFlightBound + " the fleet can have had in flight when " + victim + " died");
@@ -265,6 +271,12 @@ public final class FleetRestartSimulation extends Simulation {
         out.put("reachedABackendTwice", twice);
         out.put("resentByTheClient", resentByTheClient);
         out.put("cutShortOnTheKilledReplica", restart.equals("kill") ? victimErrors : 0);
+        // Requests HAProxy saw cut short (eresp) on every replica: during a graceful roll, requests it had sent on a
+        // connection the draining replica closed without answering; the client got its connection closed and, if it
+        // resends (Gatling does), they go out again. None of them reached a backend (nothing was sent twice).
+        out.put(
+                "cutShortByAnyReplica",
+                lb.values().stream().mapToLong(c -> c.getOrDefault("eresp", 0L)).sum());
         out.put("inFlightBound", restart.equals("kill") ? inFlightBound : 0);
         out.put("onNew", onNew[0]);
         out.put(
@@ -307,7 +319,7 @@ public final class FleetRestartSimulation extends Simulation {
                     continue;
                 }
                 String[] f = line.split("\t");
-                int at = f.length < 5 ? -1 : f[4].indexOf("id=" + run + "-");
+                int at = f.length < 6 ? -1 : f[4].indexOf("id=" + run + "-");
                 if (at < 0) {
                     continue;
                 }

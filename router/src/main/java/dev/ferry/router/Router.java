@@ -179,6 +179,8 @@ public final class Router implements AutoCloseable {
             if (!clientConnections.admit(channel)) {
                 return;
             }
+            // Before the HTTP/2 edge, which goes in front of it on cleartext ports: while a close lingers, that
+            // edge still sees what an HTTP/2 client floods on, and a protocol error there ends the lingering
             LingeringClose.install(channel.pipeline());
             if (http2) {
                 Http2Edge.install(channel.pipeline());

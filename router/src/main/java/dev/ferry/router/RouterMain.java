@@ -84,7 +84,16 @@ public final class RouterMain implements Callable<Integer> {
     private static void stopOn(Router router, String... signals) {
         for (String name : signals) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> router.shutdown());
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    try {
+                        router.shutdown();
+                    } catch (RuntimeException | Error e) {
+                        // Never a process that ignores every later SIGTERM: it ends, and says it did not stop cleanly
+                        LOG.error("The graceful shutdown failed: {}", e.toString(), e);
+                        drainLog();
+                        Runtime.getRuntime().halt(1);
+                    }
+                });
             } catch (IllegalArgumentException e) {
                 // -Xrs: the JVM leaves signals alone, and so does the router.
                 LOG.info("SIG{} is not the router's to handle: {}", name, e.getMessage());

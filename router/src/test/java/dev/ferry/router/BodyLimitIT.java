@@ -104,7 +104,9 @@ class BodyLimitIT {
             out.write(("POST /uploads HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: acme\r\nContent-Length: "
                             + 100 * LIMIT + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[LIMIT]); // the client goes on sending before it reads
+            for (int i = 0; i < 16; i++) {
+                out.write(new byte[LIMIT]); // the client goes on sending, a megabyte, before it reads
+            }
 
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
 

@@ -313,7 +313,8 @@ class ClientTimeLimitsIT {
             CompletableFuture<Integer> flood = CompletableFuture.supplyAsync(() -> {
                 int sent = 0;
                 try {
-                    for (; sent < 2000; sent++) { // at most two million frames
+                    // at most twenty million frames: more than a closing connection reads in its 2 s of lingering
+                    for (; sent < 20_000; sent++) {
                         h2.write(batch);
                     }
                 } catch (IOException closed) {

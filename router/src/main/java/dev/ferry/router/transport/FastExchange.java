@@ -56,6 +56,8 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
     private boolean requestRead;
     /** The connection ends after this response (the client asked, the request broke, or Ferry is stopping). */
     private boolean closeAfter;
+    /** A body refused for its size: the connection closes after the answer without reading the rest of it. */
+    private boolean leaveBodyUnread;
 
     private boolean retried;
     private boolean backendKeepAlive = true;
@@ -108,7 +110,10 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
             leg.unhold();
             // A body refused for its size is not read to its end to keep the connection: the connection closes
             // after the answer (lingering, so that the client, still sending, reads the answer)
-            closeAfter |= refused.refusal().failure() == ProxyFailure.BODY_TOO_LARGE;
+            if (refused.refusal().failure() == ProxyFailure.BODY_TOO_LARGE) {
+                closeAfter = true;
+                leaveBodyUnread = true;
+            }
             respondWith(refused.refusal());
             return;
         }
@@ -465,7 +470,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
         }
         client.answer(response);
         if (!requestRead) {
-            if (closeAfter) {
+            if (leaveBodyUnread) {
                 // Not read to its end: the connection closes after the answer, dropping whatever else comes
                 requestRead = true;
             } else {

@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
  * be sending on (a 413 while the body streams in, a GOAWAY to a client flooding frames), closing the socket outright
  * with unread bytes in it makes the kernel answer with a reset, and a reset can destroy, at the client, the answer that
  * was already sent. So the close first ends Ferry's side only (a FIN after the last byte written), then reads and drops
- * what the client still sends until it closes its side, goes quiet for {@link #QUIET_MILLIS}, {@link #MAX_MILLIS} have
- * passed or {@link #MAX_BYTES} have been dropped (a client that floods on is not read for long). First in the
- * pipeline: nothing read while lingering reaches a codec.
+ * what the client still sends until it closes its side, goes quiet for {@link #QUIET_MILLIS}, or {@link #MAX_MILLIS}
+ * have passed, however much it sends meanwhile (bounded by time, as nginx's is: a client uploading fast must still be
+ * able to finish its write and read the answer). It sits in front of TLS and the HTTP/1.1 codec, so nothing read while
+ * lingering reaches them; on a cleartext HTTP/2 port the HTTP/2 edge's frame scanner is in front of it, and a flood
+ * it finds malformed ends the lingering at once.
  */
 public final class LingeringClose extends ChannelDuplexHandler {
     static final String NAME = "ferry.lingeringClose";
@@ -27,13 +29,10 @@ public final class LingeringClose extends ChannelDuplexHandler {
     static final long QUIET_MILLIS = 500;
     /** Lingering never lasts longer than this. */
     static final long MAX_MILLIS = 2_000;
-    /** Lingering ends once this much has been read and dropped. */
-    static final long MAX_BYTES = 256 * 1024;
 
     private ChannelPromise closing;
     private ScheduledFuture<?> quiet;
     private ScheduledFuture<?> max;
-    private long dropped;
 
     private LingeringClose() {}
 
@@ -91,15 +90,8 @@ public final class LingeringClose extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing != null) {
-            if (msg instanceof io.netty.buffer.ByteBuf bytes) {
-                dropped += bytes.readableBytes();
-            }
             ReferenceCountUtil.release(msg);
-            if (dropped > MAX_BYTES) {
-                finish(ctx);
-            } else {
-                restartQuiet(ctx);
-            }
+            restartQuiet(ctx);
             return;
         }
         ctx.fireChannelRead(msg);
