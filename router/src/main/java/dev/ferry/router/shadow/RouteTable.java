@@ -1,0 +1,82 @@
+package dev.ferry.router.shadow;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The routes whose answers are compared, each with its {@link CompareRules}: a request path becomes its route template
+ * ({@code /orders/123} → {@code GET /orders/{id}}), or {@link Route#OTHER}. When several templates match, the one with
+ * a literal segment where the others have a variable wins, comparing from the left ({@code /orders/export} beats
+ * {@code /orders/{id}}).
+ */
+public final class RouteTable {
+    private final Map<Route, CompareRules> rules;
+    private final List<Route> bySpecificity;
+
+    private RouteTable(Map<Route, CompareRules> rules) {
+        this.rules = rules;
+        this.bySpecificity = rules.keySet().stream()
+                .sorted(Comparator.comparing(Route::segments, RouteTable::literalFirst))
+                .toList();
+    }
+
+    /** A table of the given routes' rules; a route given twice is refused. */
+    public static RouteTable of(List<CompareRules> routeRules) {
+        Map<Route, CompareRules> byRoute = new LinkedHashMap<>();
+        Set<String> duplicates = new HashSet<>();
+        for (CompareRules r : routeRules) {
+            if (r.route().equals(Route.OTHER)) {
+                throw new IllegalArgumentException("shadow rule 'other' (expected: rules for a route template; "
+                        + "requests no template matches are compared with the default rules)");
+            }
+            if (byRoute.putIfAbsent(r.route(), r) != null) {
+                duplicates.add(r.route().name());
+            }
+        }
+        if (!duplicates.isEmpty()) {
+            throw new IllegalArgumentException("shadow rules given twice for " + new java.util.TreeSet<>(duplicates)
+                    + " (expected: one rule per route)");
+        }
+        return new RouteTable(byRoute);
+    }
+
+    /** The route of a request; its query string, if any, is ignored. */
+    public Route route(String method, String pathAndQuery) {
+        int query = pathAndQuery.indexOf('?');
+        List<String> segments = Route.segments(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query));
+        String upper = method.toUpperCase(Locale.ROOT);
+        for (Route route : bySpecificity) {
+            if (route.matches(upper, segments)) {
+                return route;
+            }
+        }
+        return Route.OTHER;
+    }
+
+    /** The rules of a route: its own, or the defaults for {@link Route#OTHER} and any route not in the table. */
+    public CompareRules rules(Route route) {
+        CompareRules own = rules.get(route);
+        return own != null ? own : CompareRules.defaults(route);
+    }
+
+    /** The routes in the table, in the order given. */
+    public List<Route> routes() {
+        return new ArrayList<>(rules.keySet());
+    }
+
+    private static int literalFirst(List<String> a, List<String> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int order = Boolean.compare(Route.isVariable(a.get(i)), Route.isVariable(b.get(i)));
+            if (order != 0) {
+                return order;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
+    }
+}
