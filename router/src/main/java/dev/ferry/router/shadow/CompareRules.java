@@ -141,7 +141,7 @@ public record CompareRules(Route route, List<String> headers, List<JsonPath> ign
             try {
                 return Optional.of(JsonPath.parse(text));
             } catch (IllegalArgumentException e) {
-                problems.add("shadow rule '" + route + "': " + what + " path " + e.getMessage());
+                problems.add("shadow rule '" + route + "': " + what + " " + e.getMessage());
                 return Optional.empty();
             }
         }

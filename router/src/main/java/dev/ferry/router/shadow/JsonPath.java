@@ -69,7 +69,7 @@ public record JsonPath(List<Segment> segments) {
         List<Segment> segments = new ArrayList<>();
         for (String raw : text.substring(1).split("/", -1)) {
             require(!raw.isEmpty(), text, "an empty segment");
-            require(!raw.matches(".*~([^01]|$).*"), text, "'~' not followed by 0 or 1");
+            require(!raw.matches(".*~([^01]|$).*"), text, "a '~' not followed by 0 or 1");
             segments.add(
                     raw.equals("*")
                             ? new AnyElement()
@@ -79,13 +79,13 @@ public record JsonPath(List<Segment> segments) {
     }
 
     private static JsonPath dotted(String text, String dotted) {
-        require(!dotted.isEmpty(), text, "nothing after '$.'");
+        require(!dotted.isEmpty(), text, text.isEmpty() ? "empty" : "nothing after '$'");
         List<Segment> segments = new ArrayList<>();
         int i = 0;
         boolean expectName = !dotted.startsWith("[");
         while (i < dotted.length()) {
             if (dotted.startsWith("[", i)) {
-                require(dotted.startsWith("[*]", i), text, "'[*]' at position " + i);
+                require(dotted.startsWith("[*]", i), text, "a bracket other than [*] at position " + i);
                 segments.add(new AnyElement());
                 i += 3;
                 expectName = false;
@@ -95,12 +95,13 @@ public record JsonPath(List<Segment> segments) {
                     end++;
                 }
                 String name = dotted.substring(i, end);
-                require(NAME.matcher(name).matches(), text, "a name of [A-Za-z0-9_-] at position " + i);
+                require(!name.isEmpty(), text, "an empty name at position " + i);
+                require(NAME.matcher(name).matches(), text, "a name not of [A-Za-z0-9_-] at position " + i);
                 segments.add(new Key(name));
                 i = end;
                 expectName = false;
             } else {
-                require(dotted.charAt(i) == '.' && i + 1 < dotted.length(), text, "a name after '.'");
+                require(dotted.charAt(i) == '.' && i + 1 < dotted.length(), text, "a '.' with no name after it");
                 i++;
                 expectName = true;
             }
@@ -110,7 +111,7 @@ public record JsonPath(List<Segment> segments) {
 
     private static void require(boolean condition, String text, String problem) {
         if (!condition) {
-            throw new IllegalArgumentException("'" + text + "' has " + problem + " (" + EXPECTED + ")");
+            throw new IllegalArgumentException("'" + text + "' is not a path: " + problem + " (" + EXPECTED + ")");
         }
     }
 
