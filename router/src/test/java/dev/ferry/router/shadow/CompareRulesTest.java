@@ -91,4 +91,22 @@ class CompareRulesTest {
         assertThat(rules.unorderedAt(JsonPath.parse("tags"))).isPresent();
         assertThat(rules.unorderedAt(JsonPath.parse("other"))).isEmpty();
     }
+
+    @Test
+    void buildsTheRulesShownInTheDocs() {
+        CompareRules rules = CompareRules.builder("GET /orders/{id}")
+                .header("ETag")
+                .ignore("meta.requestId")
+                .ignore("/items/*/updatedAt")
+                .unordered("tags")
+                .unorderedBy("items", "id")
+                .build();
+        assertThat(rules.headers()).containsExactly("content-type", "etag");
+        assertThat(rules.ignored())
+                .extracting(JsonPath::toString)
+                .containsExactly("meta.requestId", "items[*].updatedAt");
+        assertThat(rules.unordered())
+                .extracting(u -> u.path() + " " + u.key().orElse("-"))
+                .containsExactly("tags -", "items id");
+    }
 }
