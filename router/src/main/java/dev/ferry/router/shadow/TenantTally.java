@@ -1,13 +1,9 @@
 package dev.ferry.router.shadow;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.stream.Collectors;
 
 /**
  * Counts one tenant's shadow reads over a window, for {@link Readiness}. Latencies are kept for the last {@code
@@ -70,13 +66,6 @@ public final class TenantTally {
 
     /** What was counted so far. */
     public synchronized TenantWindow window() {
-        Map<Route, List<FieldCount>> differing = fields.entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().entrySet().stream()
-                        .map(f -> new FieldCount(f.getKey(), f.getValue()))
-                        .sorted(Comparator.comparingLong(FieldCount::count)
-                                .reversed()
-                                .thenComparing(f -> f.field().toString()))
-                        .toList()));
         return new TenantWindow(
                 verdicts,
                 used,
@@ -85,9 +74,9 @@ public final class TenantTally {
                 observed,
                 legacyFailures,
                 newFailures,
-                legacyLatencies.p99(),
-                newLatencies.p99(),
-                differing);
+                legacyLatencies.values(),
+                newLatencies.values(),
+                TenantWindow.sortedCounts(fields));
     }
 
     /** The last {@code capacity} values. */
@@ -106,14 +95,8 @@ public final class TenantTally {
             size = Math.min(size + 1, values.length);
         }
 
-        /** Nearest rank: the smallest value at or above 99 % of the values. */
-        OptionalLong p99() {
-            if (size == 0) {
-                return OptionalLong.empty();
-            }
-            long[] sorted = Arrays.copyOf(values, size);
-            Arrays.sort(sorted);
-            return OptionalLong.of(sorted[(int) Math.ceil(0.99 * size) - 1]);
+        long[] values() {
+            return Arrays.copyOf(values, size);
         }
     }
 }
