@@ -17,6 +17,7 @@ import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.resilience.BackendBreakers;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.shadowing.ShadowReads;
 import dev.ferry.router.telemetry.AccessLog;
 import dev.ferry.router.telemetry.Tracing;
 import dev.ferry.router.tenant.TenantIdRules;
@@ -76,6 +77,7 @@ public final class Router implements AutoCloseable {
     private final ClientConnections clientConnections;
     private final RouterMeters meters;
     private final AccessLog accessLog;
+    private final ShadowReads shadow;
     private final Tracing tracing;
     /** Every open client connection, closed at the end of a graceful shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -105,6 +107,8 @@ public final class Router implements AutoCloseable {
         ErrorResponses errors = new ErrorResponses(breakers.retryAfterSeconds());
         this.accessLog = AccessLog.open(config.accessLog());
         this.tracing = Tracing.of(config.tracing());
+        this.shadow = new ShadowReads(config.shadow(), config.backends(), headers, meters, accessLog);
+        routing.onDocument(shadow::flagDocument);
         this.pipeline = new Pipeline(
                 tenants,
                 config.tenant().whenMissing(),
@@ -115,7 +119,8 @@ public final class Router implements AutoCloseable {
                 breakers,
                 meters,
                 accessLog,
-                tracing);
+                tracing,
+                shadow);
         ReactorTransport reactor = new ReactorTransport(pipeline, clients, headers, errors);
         this.fastPathOff = fastPathOff(config, clients);
         this.fastPath = fastPathOff == null
@@ -146,6 +151,7 @@ public final class Router implements AutoCloseable {
         meters.bindClientConnections(clientConnections::open, clientConnections.max(), clientConnections::refused);
         meters.bindProcess(RelayBuffers::usedDirectMemory);
         meters.bindAccessLog(accessLog::dropped);
+        meters.bindShadow(shadow);
         this.meters = meters;
         HttpServer server = HttpServer.create()
                 .childOption(ChannelOption.ALLOCATOR, RelayBuffers.allocator())
@@ -190,7 +196,7 @@ public final class Router implements AutoCloseable {
             }
         });
         this.proxy = server.bindNow();
-        this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover).start();
+        this.admin = new AdminServer(config.admin(), readiness, registry, routing, rules, cutover, shadow).start();
     }
 
     /** Builds every part and binds both ports. */
@@ -340,6 +346,7 @@ public final class Router implements AutoCloseable {
         admin.disposeNow(Duration.ofSeconds(2));
         cutover.close();
         accessLog.close();
+        shadow.close();
         tracing.close();
         clients.close();
         routing.close();

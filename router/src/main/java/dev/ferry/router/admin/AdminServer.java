@@ -2,6 +2,8 @@ package dev.ferry.router.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.router.config.AdminConfig;
 import dev.ferry.router.config.CutoverConfig;
 import dev.ferry.router.cutover.Cutover;
@@ -10,6 +12,8 @@ import dev.ferry.router.exchange.ProxyFailure;
 import dev.ferry.router.pipeline.ErrorResponses;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.shadow.ShadowJson;
+import dev.ferry.router.shadowing.ShadowReads;
 import dev.ferry.router.tenant.TenantId;
 import dev.ferry.router.tenant.TenantIdRules;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -40,6 +44,7 @@ public final class AdminServer {
     private final UnleashRoutingPolicy routing;
     private final TenantIdRules rules;
     private final Cutover cutover;
+    private final ShadowReads shadow;
 
     public AdminServer(
             AdminConfig config,
@@ -47,13 +52,15 @@ public final class AdminServer {
             PrometheusMeterRegistry registry,
             UnleashRoutingPolicy routing,
             TenantIdRules rules,
-            Cutover cutover) {
+            Cutover cutover,
+            ShadowReads shadow) {
         this.config = config;
         this.readiness = readiness;
         this.registry = registry;
         this.routing = routing;
         this.rules = rules;
         this.cutover = cutover;
+        this.shadow = shadow;
     }
 
     public DisposableServer start() {
@@ -67,7 +74,10 @@ public final class AdminServer {
                         .get("/metrics", (req, res) -> res.header(HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_TEXT)
                                 .sendString(Mono.fromCallable(registry::scrape), StandardCharsets.UTF_8))
                         .get("/routing/tenants/{id}", this::tenant)
-                        .get("/routing/state", (req, res) -> state(res)))
+                        .get("/routing/state", (req, res) -> state(res))
+                        .get("/shadow/tenants", (req, res) -> shadowTenants(res))
+                        .get("/shadow/tenants/{id}", (req, res) -> shadowTenant(req, res, false))
+                        .delete("/shadow/tenants/{id}", (req, res) -> shadowTenant(req, res, true)))
                 .bindNow();
     }
 
@@ -90,20 +100,68 @@ public final class AdminServer {
         return json(res, HttpResponseStatus.OK, body);
     }
 
-    private Publisher<Void> tenant(HttpServerRequest req, HttpServerResponse res) {
+    /** Every tenant this replica tallies: its window (to add up across replicas), its report, and the bar. */
+    private Publisher<Void> shadowTenants(HttpServerResponse res) {
+        ObjectNode body = JSON.createObjectNode()
+                .put("flag", shadow.config().flag())
+                .put("enabled", shadow.config().enabled());
+        body.set("bar", ShadowJson.bar(shadow.config().bar()));
+        ArrayNode tenants = body.putArray("tenants");
+        java.util.Set<String> all = new java.util.TreeSet<>(shadow.shadowed());
+        all.addAll(shadow.tallied());
+        all.forEach(t -> tenants.add(shadowOf(t)));
+        return json(res, HttpResponseStatus.OK, body);
+    }
+
+    /** One tenant's shadow reads on this replica; with {@code reset}, started afresh first (DELETE). */
+    private Publisher<Void> shadowTenant(HttpServerRequest req, HttpServerResponse res, boolean reset) {
         TenantId tenant;
         try {
-            String raw = java.net.URLDecoder.decode(req.param("id"), StandardCharsets.UTF_8);
-            tenant = rules.parse(raw, "the path of /routing/tenants/{id}");
-        } catch (IllegalArgumentException e) {
+            tenant = tenantOf(req, "/shadow/tenants/{id}");
+        } catch (ProxyException e) {
             return json(
                     res,
                     HttpResponseStatus.BAD_REQUEST,
-                    Map.of(
-                            "error",
-                            ProxyFailure.TENANT_INVALID.kind(),
-                            "message",
-                            "the tenant in the path is not valid percent-encoding (expected: /routing/tenants/acme)"));
+                    Map.of("error", e.failure().kind(), "message", e.getMessage()));
+        }
+        if (reset) {
+            shadow.reset(tenant.value());
+        }
+        return json(res, HttpResponseStatus.OK, shadowOf(tenant.value()));
+    }
+
+    private ObjectNode shadowOf(String tenant) {
+        ObjectNode node = JSON.createObjectNode()
+                .put("tenant", tenant)
+                .put("shadowed", shadow.config().enabled() && shadow.shadowed().contains(tenant));
+        node.set("bar", ShadowJson.bar(shadow.config().bar()));
+        dev.ferry.router.shadow.TenantWindow window = shadow.window(tenant);
+        node.set(
+                "report",
+                ShadowJson.report(dev.ferry.router.shadow.Readiness.evaluate(
+                        window, shadow.config().bar())));
+        node.set("window", ShadowJson.window(window));
+        return node;
+    }
+
+    /** The tenant named by the path's {id}, checked as a request's would be. */
+    private TenantId tenantOf(HttpServerRequest req, String template) {
+        String raw;
+        try {
+            raw = java.net.URLDecoder.decode(req.param("id"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ProxyException(
+                    ProxyFailure.TENANT_INVALID,
+                    "the tenant in the path is not valid percent-encoding (expected: "
+                            + template.replace("{id}", "acme") + ")");
+        }
+        return rules.parse(raw, "the path of " + template);
+    }
+
+    private Publisher<Void> tenant(HttpServerRequest req, HttpServerResponse res) {
+        TenantId tenant;
+        try {
+            tenant = tenantOf(req, "/routing/tenants/{id}");
         } catch (ProxyException e) {
             return json(
                     res,

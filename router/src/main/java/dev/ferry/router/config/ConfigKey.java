@@ -249,6 +249,88 @@ public enum ConfigKey {
             "",
             "OTLP/HTTP traces URL of a collector, such as `http://127.0.0.1:4318/v1/traces` (`/v1/traces` is added to a URL without a path). Set: Ferry records a server span per request (tenant, decision, backend, status, Ferry's error), sends it in batches from a thread of its own, and the backend's `traceparent` names that span. Empty: no span; `traceparent` and `tracestate` pass to the backend unchanged."),
     TRACING_SERVICE_NAME("tracing.service-name", "ferry-router", "`service.name` of Ferry's spans."),
+    SHADOW_ENABLED(
+            "shadow.enabled",
+            "true",
+            "Shadow reads (docs/shadow.md): for a tenant listed by the shadow flag and still on legacy, a sample of its safe requests is also sent, after its answer, to both backends, the answers compared and the tenant's readiness to move tallied. `false`: nothing is shadowed whatever the flag says, and nothing is started."),
+    SHADOW_FLAG(
+            "shadow.flag",
+            "ferry.shadow",
+            "The flag that lists the shadowed tenants (`tenantId IN [...]`, written by `flags-admin shadow on`), read from the same flag state as the routing flag. Missing or disabled: nobody is shadowed."),
+    SHADOW_METHODS(
+            "shadow.methods",
+            "GET,HEAD",
+            "Methods shadowed on every route: safe ones only (`GET`, `HEAD`, `OPTIONS`). Another method is shadowed only on a route the rules file declares `idempotent`."),
+    SHADOW_RULES_FILE(
+            "shadow.rules-file",
+            "",
+            "YAML file of comparison rules per route template (headers compared, fields ignored, arrays whose order does not matter, routes declared idempotent; docs/shadow.md). Empty: every route compared with the default rules."),
+    SHADOW_SAMPLE_RATE(
+            "shadow.sample-rate",
+            "1",
+            "Share of a shadowed tenant's eligible requests that are shadowed, from 0 to 1."),
+    SHADOW_NOISE_SAMPLE_RATE(
+            "shadow.noise-sample-rate",
+            "0.1",
+            "Share of shadowed requests also sent to legacy a second time, to learn which fields differ between two answers of legacy itself (noise), from 0 to 1. A route's first 20 are always sampled."),
+    SHADOW_MAX_RATE(
+            "shadow.max-rate",
+            "100",
+            "Shadowed requests started per second by this replica, at most (each asks both backends): the extra load's budget. Past it requests are not shadowed and counted in `ferry_shadow_dropped_total{reason=\"rate\"}`."),
+    SHADOW_MAX_IN_FLIGHT(
+            "shadow.max-in-flight", "32", "Shadowed requests under way at once, at most; more wait in the queue."),
+    SHADOW_MAX_QUEUED(
+            "shadow.max-queued",
+            "256",
+            "Shadowed requests waiting to start, at most; past it they are dropped and counted (`reason=\"queue_full\"`). A client's answer never waits for a shadow."),
+    SHADOW_MAX_BODY(
+            "shadow.max-body",
+            "256k",
+            "Answer body kept per backend for comparison; past it the rest is read and discarded, and compared only up to this."),
+    SHADOW_TIMEOUT(
+            "shadow.timeout",
+            "10s",
+            "How long a shadow request may take in all; past it that backend's answer counts as a timeout."),
+    SHADOW_REPLICATION_LAG(
+            "shadow.replication-lag",
+            "5s",
+            "How long new may take to show a write made through legacy. A difference on a read within this after the tenant's last write is read from new again once it has passed, and counted as lag if it then matches."),
+    SHADOW_NOISE_RELATIVE(
+            "shadow.noise.relative-threshold",
+            "0.2",
+            "A field is a real difference only when it differs between legacy and new more often than between legacy and legacy, by at least this share of the two rates together (Diffy's relative threshold, 20 %)."),
+    SHADOW_NOISE_ABSOLUTE(
+            "shadow.noise.absolute-threshold",
+            "0.0003",
+            "A field is a real difference only when it differs between legacy and new more often than between legacy and legacy by at least this share of all requests (Diffy's absolute threshold, 0.03 %)."),
+    SHADOW_LATENCY_SAMPLES(
+            "shadow.latency-samples",
+            "1000",
+            "Latencies kept per tenant and backend for the p99 gate: the latest ones."),
+    SHADOW_MIN_LOWER_BOUND(
+            "shadow.readiness.min-lower-bound",
+            "0.99",
+            "Readiness gate: the least lower bound (Wilson, 95 %) of the share of compared requests that match. 3 of 3 give 0.44; at 0.99 a tenant needs at least 381 matching requests and no difference."),
+    SHADOW_MIN_COMPARED(
+            "shadow.readiness.min-compared",
+            "200",
+            "Readiness gate: the least compared requests (matching or different)."),
+    SHADOW_MIN_PER_ROUTE(
+            "shadow.readiness.min-per-route",
+            "5",
+            "Readiness gate: the least compared requests on every route the tenant used."),
+    SHADOW_LATENCY_MARGIN(
+            "shadow.readiness.latency-margin",
+            "0.2",
+            "Readiness gate: how much slower new's p99 may be than legacy's, relative to legacy's."),
+    SHADOW_LATENCY_MARGIN_FLOOR(
+            "shadow.readiness.latency-margin-floor",
+            "5ms",
+            "Readiness gate: how much slower new's p99 may always be (a fast route's 20 % is jitter)."),
+    SHADOW_ERROR_RATE_MARGIN(
+            "shadow.readiness.error-rate-margin",
+            "0.005",
+            "Readiness gate: how much higher new's error rate (no answer, or 5xx) may be than legacy's, a fraction (0.005: half a point)."),
     SHUTDOWN_DRAIN_DELAY(
             "shutdown.drain-delay",
             "0s",

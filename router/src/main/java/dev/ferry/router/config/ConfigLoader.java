@@ -471,6 +471,7 @@ public final class ConfigLoader {
                 appendable(ConfigKey.ACCESS_LOG_FILE),
                 integer(ConfigKey.ACCESS_LOG_QUEUE_SIZE)));
         TracingConfig tracing = record(() -> new TracingConfig(otlpEndpoint(), text(ConfigKey.TRACING_SERVICE_NAME)));
+        ShadowConfig shadow = shadow();
         DescriptorBudget descriptors = pool == null || forwarding == null ? null : descriptors(pool, forwarding);
         if (!problems.isEmpty()) {
             return null;
@@ -490,7 +491,54 @@ public final class ConfigLoader {
                 cutover,
                 accessLog,
                 tracing,
+                shadow,
                 shutdown);
+    }
+
+    /** Shadow reads: the keys, the rules file and the bar, every problem reported. */
+    private ShadowConfig shadow() {
+        ShadowRulesFile.Rules rules =
+                new ShadowRulesFile.Rules(dev.ferry.router.shadow.RouteTable.of(List.of()), Set.of());
+        Optional<Path> file = path(ConfigKey.SHADOW_RULES_FILE, true);
+        if (file.isPresent() && Files.isRegularFile(file.get())) {
+            try {
+                rules = ShadowRulesFile.read(file.get());
+            } catch (IllegalArgumentException e) {
+                e.getMessage().lines().forEach(problems::add);
+            }
+        }
+        ShadowRulesFile.Rules read = rules;
+        List<String> methods = items(ConfigKey.SHADOW_METHODS).stream()
+                .map(m -> m.toUpperCase(Locale.ROOT))
+                .toList();
+        dev.ferry.router.shadow.LagBound lag =
+                record(() -> new dev.ferry.router.shadow.LagBound(duration(ConfigKey.SHADOW_REPLICATION_LAG)));
+        dev.ferry.router.shadow.NoiseThresholds noise = record(() -> new dev.ferry.router.shadow.NoiseThresholds(
+                fraction(ConfigKey.SHADOW_NOISE_RELATIVE), fraction(ConfigKey.SHADOW_NOISE_ABSOLUTE)));
+        dev.ferry.router.shadow.ReadinessBar bar = record(() -> new dev.ferry.router.shadow.ReadinessBar(
+                fraction(ConfigKey.SHADOW_MIN_LOWER_BOUND),
+                integer(ConfigKey.SHADOW_MIN_COMPARED),
+                integer(ConfigKey.SHADOW_MIN_PER_ROUTE),
+                fraction(ConfigKey.SHADOW_LATENCY_MARGIN),
+                duration(ConfigKey.SHADOW_LATENCY_MARGIN_FLOOR),
+                fraction(ConfigKey.SHADOW_ERROR_RATE_MARGIN)));
+        return record(() -> new ShadowConfig(
+                bool(ConfigKey.SHADOW_ENABLED),
+                text(ConfigKey.SHADOW_FLAG),
+                Set.copyOf(methods),
+                read.table(),
+                read.idempotent(),
+                fraction(ConfigKey.SHADOW_SAMPLE_RATE),
+                fraction(ConfigKey.SHADOW_NOISE_SAMPLE_RATE),
+                integer(ConfigKey.SHADOW_MAX_RATE),
+                integer(ConfigKey.SHADOW_MAX_IN_FLIGHT),
+                integer(ConfigKey.SHADOW_MAX_QUEUED),
+                size(ConfigKey.SHADOW_MAX_BODY),
+                duration(ConfigKey.SHADOW_TIMEOUT),
+                lag == null ? new dev.ferry.router.shadow.LagBound(java.time.Duration.ofSeconds(5)) : lag,
+                noise == null ? dev.ferry.router.shadow.NoiseThresholds.defaults() : noise,
+                integer(ConfigKey.SHADOW_LATENCY_SAMPLES),
+                bar == null ? dev.ferry.router.shadow.ReadinessBar.defaults() : bar));
     }
 
     /** The open-files limit shared out (see {@link DescriptorBudget}), read from this process as it starts. */

@@ -18,6 +18,7 @@ public record RouterConfig(
         CutoverConfig cutover,
         AccessLogConfig accessLog,
         TracingConfig tracing,
+        ShadowConfig shadow,
         ShutdownConfig shutdown) {
     public RouterConfig {
         requireNonNull(listen, "listen");
@@ -34,6 +35,7 @@ public record RouterConfig(
         requireNonNull(cutover, "cutover");
         requireNonNull(accessLog, "accessLog");
         requireNonNull(tracing, "tracing");
+        requireNonNull(shadow, "shadow");
         requireNonNull(shutdown, "shutdown");
     }
 }

@@ -10,6 +10,7 @@ import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.routing.RoutingEvents;
 import dev.ferry.router.routing.RuleIntent;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.shadowing.ShadowEvents.DropReason;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -46,7 +47,7 @@ import java.util.function.Supplier;
  * ({@code /routing/tenants/{id}} and logs answer per-tenant questions). Meters on the request path are created once
  * and kept in arrays indexed by their tags, so recording a request is array look-ups and a timer update.
  */
-public final class RouterMeters implements RoutingEvents, CutoverEvents {
+public final class RouterMeters implements RoutingEvents, CutoverEvents, dev.ferry.router.shadowing.ShadowEvents {
     public static final String REQUESTS = "ferry.requests";
     public static final String DECISIONS = "ferry.routing.decisions";
     public static final String CACHE_LOOKUPS = "ferry.routing.cache.lookups";
@@ -83,6 +84,18 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
     public static final String CUTOVER_WINDOW_OPEN = "ferry.cutover.window.open";
     /** Client connections closed at a time limit before their request's head arrived whole. */
     public static final String ACCESS_LOG_DROPPED = "ferry.access.log.dropped";
+    /** Shadow reads judged, by verdict (docs/shadow.md). */
+    public static final String SHADOW_REQUESTS = "ferry.shadow.requests";
+    /** Shadow reads not made, by reason: the budget at work. */
+    public static final String SHADOW_DROPPED = "ferry.shadow.dropped";
+
+    public static final String SHADOW_IN_FLIGHT = "ferry.shadow.in.flight";
+    public static final String SHADOW_QUEUED = "ferry.shadow.queued";
+    /** Per shadowed tenant (the shadow flag's list, so bounded): this replica's readiness. */
+    public static final String SHADOW_LOWER_BOUND = "ferry.shadow.readiness.lower.bound";
+
+    public static final String SHADOW_COMPARED = "ferry.shadow.readiness.compared";
+    public static final String SHADOW_READY = "ferry.shadow.ready";
 
     public static final String CLIENT_TIMEOUTS = "ferry.client.timeouts";
 
@@ -599,6 +612,86 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents {
 
     public void bindReadiness(BooleanSupplier ready) {
         gauge(READY, "1 when the router is ready to serve, else 0", Tags.empty(), () -> ready.getAsBoolean() ? 1 : 0);
+    }
+
+    private final Map<dev.ferry.router.shadow.DiffVerdict, Counter> shadowVerdicts =
+            new java.util.EnumMap<>(dev.ferry.router.shadow.DiffVerdict.class);
+    private final Map<DropReason, Counter> shadowDrops = new java.util.EnumMap<>(DropReason.class);
+    private MultiGauge shadowLowerBound;
+    private MultiGauge shadowCompared;
+    private MultiGauge shadowReady;
+    private dev.ferry.router.shadowing.ShadowReads shadowReads;
+
+    /**
+     * Shadow reads: verdicts, drops, the queue, and per shadowed tenant this replica's readiness (lower bound,
+     * compared requests, ready). Tenants are the shadow flag's: opted in one by one, so the series stay few.
+     */
+    public void bindShadow(dev.ferry.router.shadowing.ShadowReads shadow) {
+        this.shadowReads = shadow;
+        for (dev.ferry.router.shadow.DiffVerdict v : dev.ferry.router.shadow.DiffVerdict.values()) {
+            shadowVerdicts.put(
+                    v,
+                    counter(
+                            SHADOW_REQUESTS,
+                            "Shadow reads judged (both backends asked and compared), by verdict",
+                            Tags.of("verdict", v.name().toLowerCase(java.util.Locale.ROOT))));
+        }
+        for (DropReason r : DropReason.values()) {
+            shadowDrops.put(
+                    r,
+                    counter(
+                            SHADOW_DROPPED,
+                            "Requests of shadowed tenants not shadowed, by reason (the budget at work)",
+                            Tags.of("reason", r.tag())));
+        }
+        gauge(SHADOW_IN_FLIGHT, "Shadow reads under way", Tags.empty(), shadow::inFlight);
+        gauge(SHADOW_QUEUED, "Shadow reads waiting to start", Tags.empty(), shadow::queued);
+        shadowLowerBound = MultiGauge.builder(SHADOW_LOWER_BOUND)
+                .description("Per shadowed tenant: lower bound (Wilson, 95 %) of its match rate on this replica")
+                .register(registry);
+        shadowCompared = MultiGauge.builder(SHADOW_COMPARED)
+                .description("Per shadowed tenant: requests compared (matching or different) on this replica")
+                .register(registry);
+        shadowReady = MultiGauge.builder(SHADOW_READY)
+                .description("Per shadowed tenant: 1 when this replica alone sees it pass every readiness gate")
+                .register(registry);
+        shadowedTenants(shadow.shadowed());
+    }
+
+    @Override
+    public void judged(dev.ferry.router.shadow.DiffVerdict verdict) {
+        Counter c = shadowVerdicts.get(verdict);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void dropped(DropReason reason) {
+        Counter c = shadowDrops.get(reason);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void shadowedTenants(java.util.Set<String> tenants) {
+        dev.ferry.router.shadowing.ShadowReads shadow = shadowReads;
+        if (shadow == null || shadowReady == null) {
+            return;
+        }
+        java.util.List<MultiGauge.Row<?>> bounds = new java.util.ArrayList<>();
+        java.util.List<MultiGauge.Row<?>> compared = new java.util.ArrayList<>();
+        java.util.List<MultiGauge.Row<?>> ready = new java.util.ArrayList<>();
+        for (String tenant : tenants) {
+            Tags tags = Tags.of("tenant", tenant);
+            bounds.add(MultiGauge.Row.of(tags, () -> shadow.report(tenant).lowerBound()));
+            compared.add(MultiGauge.Row.of(tags, () -> shadow.report(tenant).compared()));
+            ready.add(MultiGauge.Row.of(tags, () -> shadow.report(tenant).ready() ? 1 : 0));
+        }
+        shadowLowerBound.register(bounds, true);
+        shadowCompared.register(compared, true);
+        shadowReady.register(ready, true);
     }
 
     private void gauge(String name, String description, Tags tags, Supplier<Number> value) {

@@ -128,6 +128,7 @@ public record Outcome(
                 total,
                 head.headers().get(TRACEPARENT),
                 span == null ? null : span.traceId(),
-                span == null ? null : span.spanId());
+                span == null ? null : span.spanId(),
+                null);
     }
 }

@@ -20,6 +20,7 @@ import dev.ferry.router.resilience.BreakerCall;
 import dev.ferry.router.routing.RoutingDecision;
 import dev.ferry.router.routing.RoutingDecision.Reason;
 import dev.ferry.router.routing.UnleashRoutingPolicy;
+import dev.ferry.router.shadowing.ShadowReads;
 import dev.ferry.router.telemetry.AccessLog;
 import dev.ferry.router.telemetry.ExchangeSpan;
 import dev.ferry.router.telemetry.Tracing;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.LongAdder;
  *                     pipeline.responded(a, status)            the backend's verdict, at its response head
  *                     pipeline.failed(a, error) -> Refusal     what went wrong, named once
  *   pipeline.finish(outcome)                                   exactly once: breaker settled, metrics, span,
- *                                                              access log
+ *                                                              access log, 5. shadow read (docs/shadow.md)
  * </pre>
  *
  * Everything here runs on Netty event loops and never blocks.
@@ -56,6 +57,7 @@ public final class Pipeline {
     private final RouterMeters meters;
     private final AccessLog accessLog;
     private final Tracing tracing;
+    private final ShadowReads shadow;
     private final FailureLog failureLog = new FailureLog();
     /** Exchanges admitted or refused and not finished yet, on both transports. */
     private final LongAdder inFlight = new LongAdder();
@@ -72,7 +74,8 @@ public final class Pipeline {
             BackendBreakers breakers,
             RouterMeters meters,
             AccessLog accessLog,
-            Tracing tracing) {
+            Tracing tracing,
+            ShadowReads shadow) {
         this.tenants = tenants;
         this.whenMissing = whenMissing;
         this.routing = routing;
@@ -83,6 +86,7 @@ public final class Pipeline {
         this.meters = meters;
         this.accessLog = accessLog;
         this.tracing = tracing;
+        this.shadow = shadow;
     }
 
     /** Steps 0 to 3a: which backend, if any, may take this request. Never throws. */
@@ -341,5 +345,6 @@ public final class Pipeline {
         if (accessLog.sampled()) {
             accessLog.offer(outcome.accessRecord(routing.revision()));
         }
+        shadow.finished(outcome); // 5. after the answer: a shadowed tenant's read, asked again of both backends
     }
 }

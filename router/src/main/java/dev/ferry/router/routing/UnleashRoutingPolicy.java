@@ -59,6 +59,11 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     private final String windowFlag;
 
     private volatile boolean windowOpen;
+    /** The last document applied or confirmed, and who else reads it (the shadow flag): guarded by itself. */
+    private final Object documents = new Object();
+
+    private String latestDocument;
+    private java.util.function.Consumer<String> documentListener = json -> {};
     private final FlipBackGuard guard;
     private final TimeBoundaries boundaries;
     private final UnleashFeed feed;
@@ -108,6 +113,19 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
     /** Whether the last applied document had the migration window's flag enabled. */
     public boolean windowOpen() {
         return windowOpen;
+    }
+
+    /**
+     * Hands every checked flag document to {@code listener}, starting with the latest one, on the SDK's thread: for
+     * flags other than the routing flag that live in the same state (the shadow flag).
+     */
+    public void onDocument(java.util.function.Consumer<String> listener) {
+        synchronized (documents) {
+            documentListener = listener;
+            if (latestDocument != null) {
+                listener.accept(latestDocument);
+            }
+        }
     }
 
     /** Routing decisions in the cache. */
@@ -334,6 +352,12 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
         FlagState current = state.get();
         windowOpen = ClientFeatures.enabled(json, windowFlag);
+        synchronized (documents) {
+            if (!json.equals(latestDocument)) {
+                latestDocument = json;
+                documentListener.accept(json);
+            }
+        }
         String definition = ClientFeatures.flagDefinition(json, config.flagName());
         boolean present = definition != null;
         String digest = present ? ClientFeatures.digest(definition) : "";

@@ -49,6 +49,11 @@ final class AccessLogFormat {
             json.writeNumberField("ferry.duration.first_byte_ms", millis(r.firstByteNanos()));
         }
         json.writeNumberField("ferry.duration.total_ms", millis(r.totalNanos()));
+        if (r.shadow() != null) {
+            json.writeStringField("ferry.shadow.role", r.shadow().role());
+            json.writeStringField("ferry.shadow.route", r.shadow().route());
+            json.writeStringField("ferry.shadow.verdict", r.shadow().verdict());
+        }
         traceIds(json, r);
         json.writeEndObject();
     }

@@ -30,6 +30,7 @@ import java.net.SocketAddress;
  * @param traceparent the client's {@code traceparent}, or null (its ids are logged when Ferry records no span)
  * @param traceId Ferry's span's trace id, or null when Ferry records no span
  * @param spanId Ferry's span's id, or null
+ * @param shadow for a shadow request (outcome {@code shadow}): which copy it was and what was judged; else null
  */
 public record AccessRecord(
         long startMillis,
@@ -54,4 +55,16 @@ public record AccessRecord(
         long totalNanos,
         String traceparent,
         String traceId,
-        String spanId) {}
+        String spanId,
+        Shadow shadow) {
+
+    /**
+     * A shadow request's part in its comparison.
+     *
+     * @param role {@code legacy}, {@code new}, {@code legacy2} (the noise sample) or {@code new_reread} (after the lag
+     *     bound)
+     * @param route the route template it was counted under
+     * @param verdict the verdict of the comparison it was part of
+     */
+    public record Shadow(String role, String route, String verdict) {}
+}

@@ -155,6 +155,7 @@ class AccessLogTest {
                 2_250_000,
                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 null,
+                null,
                 null);
     }
 
@@ -181,6 +182,7 @@ class AccessLogTest {
                 100_000,
                 100_000,
                 "00-not-a-trace",
+                null,
                 null,
                 null);
     }

@@ -118,7 +118,8 @@ final class FastPathFixture implements AutoCloseable {
                 breakers,
                 meters,
                 AccessLog.off(),
-                Tracing.off());
+                Tracing.off(),
+                dev.ferry.router.shadowing.ShadowReads.off());
         this.fastPath = new FastPath(
                 pipeline,
                 clients,
