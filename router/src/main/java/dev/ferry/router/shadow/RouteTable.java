@@ -16,8 +16,15 @@ import java.util.Set;
  * {@code /orders/{id}}).
  */
 public final class RouteTable {
+    /** Templates made for paths no rule names, at most; past them such paths count as {@link Route#OTHER}. */
+    public static final int MAX_DERIVED_ROUTES = 200;
+
+    private static final java.util.regex.Pattern DIGIT = java.util.regex.Pattern.compile(".*[0-9].*");
+    private static final int LONG_SEGMENT = 24;
+
     private final Map<Route, CompareRules> rules;
     private final List<Route> bySpecificity;
+    private final Set<Route> derived = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RouteTable(Map<Route, CompareRules> rules) {
         this.rules = rules;
@@ -46,7 +53,12 @@ public final class RouteTable {
         return new RouteTable(byRoute);
     }
 
-    /** The route of a request; its query string, if any, is ignored. */
+    /**
+     * The route of a request; its query string, if any, is ignored. A path no template matches gets a template of its
+     * own, so that the routes a tenant really uses are counted apart: a segment with a digit in it, or longer than 24
+     * characters, stands for an id ({@code /invoices/INV-7/pdf} is {@code GET /invoices/{id}/pdf}). At most {@link
+     * #MAX_DERIVED_ROUTES} are made; past them such paths are {@link Route#OTHER}.
+     */
     public Route route(String method, String pathAndQuery) {
         int query = pathAndQuery.indexOf('?');
         List<String> segments = Route.segments(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query));
@@ -56,7 +68,29 @@ public final class RouteTable {
                 return route;
             }
         }
-        return Route.OTHER;
+        return derive(upper, segments);
+    }
+
+    private Route derive(String method, List<String> segments) {
+        StringBuilder template = new StringBuilder();
+        for (String segment : segments) {
+            template.append('/')
+                    .append(DIGIT.matcher(segment).matches() || segment.length() > LONG_SEGMENT ? "{id}" : segment);
+        }
+        Route route;
+        try {
+            route = new Route(method, template.isEmpty() ? "/" : template.toString());
+        } catch (IllegalArgumentException e) {
+            return Route.OTHER; // a segment no template could name
+        }
+        if (derived.contains(route)) {
+            return route;
+        }
+        if (derived.size() >= MAX_DERIVED_ROUTES) {
+            return Route.OTHER;
+        }
+        derived.add(route);
+        return route;
     }
 
     /** The rules of a route: its own, or the defaults for {@link Route#OTHER} and any route not in the table. */

@@ -69,8 +69,8 @@ public final class ShadowJson {
         JsonNode v = object(node, "verdicts");
         for (DiffVerdict verdict : DiffVerdict.values()) {
             JsonNode count = v.get(name(verdict));
-            if (count != null) {
-                verdicts.put(verdict, count(count, "verdicts." + name(verdict)));
+            if (count != null && count(count, "verdicts." + name(verdict)) > 0) {
+                verdicts.put(verdict, count.asLong());
             }
         }
         Map<Route, Long> used = new HashMap<>();
@@ -80,8 +80,14 @@ public final class ShadowJson {
         require(routes != null && routes.isArray(), "routes", "a list");
         for (JsonNode r : routes) {
             Route route = route(text(r, "route"));
-            used.put(route, count(r.get("used"), "routes[].used"));
-            compared.put(route, count(r.get("compared"), "routes[].compared"));
+            long u = count(r.get("used"), "routes[].used");
+            long c = count(r.get("compared"), "routes[].compared");
+            if (u > 0) {
+                used.put(route, u);
+            }
+            if (c > 0) {
+                compared.put(route, c);
+            }
             List<FieldCount> counts = new ArrayList<>();
             JsonNode differing = r.get("differingFields");
             require(differing != null && differing.isArray(), "routes[].differingFields", "a list");

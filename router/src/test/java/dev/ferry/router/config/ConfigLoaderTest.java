@@ -79,6 +79,77 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsShadowRulesAndReportsEveryBadEntryOfTheFileAtOnce() throws Exception {
+        Path rules = Files.writeString(
+                dir.resolve("rules.yaml"),
+                """
+                routes:
+                  - route: GET /orders/{id}
+                    ignore: [meta.requestId, "items[*.updatedAt"]
+                    unordered-by: {items: id}
+                  - route: POST /search
+                    idempotent: true
+                  - route: orders
+                  - route: GET /tags/{id}
+                    ignored: [x]
+                """);
+        Map<String, String> values = base();
+        values.put("shadow.rules-file", rules.toString());
+        values.put("shadow.readiness.min-lower-bound", "1.5");
+        values.put("shadow.replication-lag", "soon");
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p)
+                                .startsWith("shadow.rules-file " + rules + ": routes[0]: shadow"
+                                        + " rule 'GET /orders/{id}': ignore 'items[*.updatedAt' is not a path"))
+                        .anySatisfy(p -> assertThat(p)
+                                .contains("routes[2]: shadow rule 'orders': route 'orders' is" + " not valid"))
+                        .anySatisfy(
+                                p -> assertThat(p)
+                                        .contains(
+                                                "routes[3]: unknown member 'ignored' (expected: one"
+                                                        + " of [headers, idempotent, ignore, only-headers, route, unordered, unordered-by])"))
+                        .anySatisfy(p -> assertThat(p)
+                                .isEqualTo("shadow.replication-lag: 'soon' (expected: a duration"
+                                        + " such as 250ms, 2s, 5m or 1h)"))
+                        .anySatisfy(p -> assertThat(p)
+                                .isEqualTo("shadow.readiness.min-lower-bound: 1.5 (expected: in (0, 1])")));
+
+        Files.writeString(
+                rules,
+                """
+                routes:
+                  - route: GET /orders/{id}
+                    ignore: [meta.requestId]
+                  - route: POST /search
+                    idempotent: true
+                """);
+        values.remove("shadow.readiness.min-lower-bound");
+        values.remove("shadow.replication-lag");
+        ShadowConfig shadow = load(values, Optional.empty(), Map.of()).config().shadow();
+        assertThat(shadow.eligible("POST", shadow.routes().route("POST", "/search")))
+                .isTrue();
+        assertThat(shadow.eligible("POST", shadow.routes().route("POST", "/orders")))
+                .isFalse();
+        assertThat(shadow.eligible("GET", shadow.routes().route("GET", "/anything")))
+                .isTrue();
+        assertThat(shadow.routes()
+                        .rules(shadow.routes().route("GET", "/orders/7"))
+                        .ignored())
+                .hasSize(1);
+    }
+
+    @Test
+    void shadowsOnlySafeMethodsOnEveryRoute() {
+        Map<String, String> values = base();
+        values.put("shadow.methods", "GET,POST");
+        assertThatThrownBy(() -> load(values, Optional.empty(), Map.of()))
+                .hasMessageContaining("shadow.methods: [")
+                .hasMessageContaining("(expected: safe methods only, from GET, HEAD, OPTIONS; declare another method"
+                        + " idempotent per route in shadow.rules-file)");
+    }
+
+    @Test
     void namesEveryInvalidAccessLogAndTracingValueInOneMessage() {
         Map<String, String> values = base();
         values.put("access-log.enabled", "yes");

@@ -25,13 +25,29 @@ class RouteTableTest {
                 "GET | /orders | GET /orders",
                 "GET | /orders/ | GET /orders",
                 "GET | /customers/7/orders/9 | GET /customers/{id}/orders/{orderId}",
-                "GET | /orders/123/lines | other",
-                "HEAD | /orders/123 | other",
-                "GET | /invoices/1 | other",
-                "GET | / | other"
+                "GET | /orders/123/lines | GET /orders/{id}/lines",
+                "HEAD | /orders/123 | HEAD /orders/{id}",
+                "GET | /invoices/INV-7/pdf?x=1 | GET /invoices/{id}/pdf",
+                "GET | /files/abcdefabcdefabcdefabcdefab | GET /files/{id}",
+                "GET | /health | GET /health",
+                "GET | / | GET /"
             })
-    void mapsARequestPathToItsTemplateOrToOther(String method, String path, String route) {
+    void mapsARequestPathToItsTemplateOrOneDerivedFromIt(String method, String path, String route) {
         assertThat(table.route(method, path).name()).isEqualTo(route);
+    }
+
+    @Test
+    void derivesAtMostABoundedNumberOfRoutesThenCountsTheRestAsOther() {
+        for (int i = 0; i < RouteTable.MAX_DERIVED_ROUTES; i++) {
+            assertThat(table.route(
+                            "GET",
+                            "/p" + "abcdefghijklmnopqrstuvwxyz".charAt(i % 26) + "/x"
+                                    + "qwertyuiopasdfghjklzxcvbnm".charAt(i / 26)))
+                    .isNotEqualTo(Route.OTHER);
+        }
+        assertThat(table.route("GET", "/one/more")).isEqualTo(Route.OTHER);
+        assertThat(table.route("GET", "/pa/xq")).isNotEqualTo(Route.OTHER); // one seen before keeps its template
+        assertThat(table.route("GET", "/orders/1").name()).isEqualTo("GET /orders/{id}");
     }
 
     @Test

@@ -179,7 +179,7 @@ class ShadowReadsIT {
         List<JsonNode> lines = shadowLines(tenant);
         assertThat(lines).allSatisfy(line -> {
             assertThat(line.path("ferry.shadow.verdict").asText()).isEqualTo("match");
-            assertThat(line.path("ferry.shadow.route").asText()).isEqualTo("other");
+            assertThat(line.path("ferry.shadow.route").asText()).isEqualTo("GET /orders/{id}");
             assertThat(line.path("http.response.status_code").asInt()).isEqualTo(200);
         });
         assertThat(lines.stream()
@@ -199,7 +199,7 @@ class ShadowReadsIT {
         JsonNode report = awaitVerdicts(tenant, "different", 3).path("report");
         assertThat(report.path("ready").asBoolean()).isFalse();
         assertThat(gate(report, "match_lower_bound").path("passed").asBoolean()).isFalse();
-        JsonNode top = report.path("topFields").path("other");
+        JsonNode top = report.path("topFields").path("GET /prices/{id}");
         assertThat(top.get(0).path("field").asText()).isEqualTo("price");
         assertThat(top.get(0).path("count").asLong()).isEqualTo(3);
     }
