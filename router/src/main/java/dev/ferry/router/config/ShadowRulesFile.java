@@ -17,6 +17,8 @@ import java.util.Set;
  * Reads {@code shadow.rules-file}: comparison rules per route template, in YAML.
  *
  * <pre>
+ * defaults:                            # for every route without rules of its own (optional)
+ *   ignore: [meta.requestId]
  * routes:
  *   - route: GET /orders/{id}
  *     headers: [ETag]                  # compared besides Content-Type (only-headers: instead of it)
@@ -54,10 +56,33 @@ public final class ShadowRulesFile {
         }
         List<String> problems = new ArrayList<>();
         JsonNode routes = root.get("routes");
-        if (!root.isObject() || routes == null || !routes.isArray() || root.size() != 1) {
-            throw new IllegalArgumentException(
-                    origin
-                            + ": not a map with one member 'routes' (expected: routes: [{route: GET /orders/{id}, ignore: [...]}])");
+        boolean shape = root.isObject() && (routes == null || routes.isArray());
+        java.util.Iterator<String> names = root.isObject() ? root.fieldNames() : java.util.Collections.emptyIterator();
+        while (names.hasNext()) {
+            String name = names.next();
+            shape &= name.equals("routes") || name.equals("defaults");
+        }
+        if (!shape) {
+            throw new IllegalArgumentException(origin + ": not a map of 'defaults' and 'routes' (expected: defaults:"
+                    + " {ignore: [...]}, routes: [{route: GET /orders/{id}, ignore: [...]}])");
+        }
+        if (routes == null) {
+            routes = YAML.createArrayNode();
+        }
+        CompareRules fallback = CompareRules.defaults(Route.OTHER);
+        JsonNode defaults = root.get("defaults");
+        if (defaults != null) {
+            String where = origin + ": defaults";
+            if (!defaults.isObject() || defaults.has("route") || defaults.has("idempotent")) {
+                problems.add(where + " is not a map of rules without route or idempotent (expected: headers,"
+                        + " only-headers, ignore, unordered, unordered-by)");
+            } else {
+                try {
+                    fallback = rules(CompareRules.builderForOtherRoutes(), defaults, where, problems);
+                } catch (IllegalArgumentException e) {
+                    e.getMessage().lines().forEach(line -> problems.add(where + ": " + line));
+                }
+            }
         }
         List<CompareRules> rules = new ArrayList<>();
         Set<Route> idempotent = new HashSet<>();
@@ -108,7 +133,7 @@ public final class ShadowRulesFile {
         }
         RouteTable table = null;
         try {
-            table = RouteTable.of(rules);
+            table = RouteTable.of(rules, fallback);
         } catch (IllegalArgumentException e) {
             problems.add(origin + ": " + e.getMessage());
         }
@@ -116,6 +141,28 @@ public final class ShadowRulesFile {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
         return new Rules(table, idempotent);
+    }
+
+    /** The rule members of one entry (or of defaults), built: every problem of the entry in the exception. */
+    private static CompareRules rules(
+            CompareRules.Builder builder, JsonNode entry, String where, List<String> problems) {
+        strings(entry, "headers", where, problems).forEach(builder::header);
+        if (entry.has("only-headers")) {
+            builder.onlyHeaders(strings(entry, "only-headers", where, problems));
+        }
+        strings(entry, "ignore", where, problems).forEach(builder::ignore);
+        strings(entry, "unordered", where, problems).forEach(builder::unordered);
+        JsonNode by = entry.get("unordered-by");
+        if (by != null) {
+            if (!by.isObject()) {
+                problems.add(where + ": 'unordered-by' is not a map (expected: {array path: key field})");
+            } else {
+                by.fields()
+                        .forEachRemaining(e ->
+                                builder.unorderedBy(e.getKey(), e.getValue().asText()));
+            }
+        }
+        return builder.build();
     }
 
     private static List<String> strings(JsonNode entry, String member, String where, List<String> problems) {

@@ -33,11 +33,13 @@ public final class Demo implements AutoCloseable {
     private final DisposableServer legacy;
     private final DisposableServer newBackend;
     private final Path flagsFile;
+    private final Path shadowRules;
 
     private Demo(DisposableServer legacy, DisposableServer newBackend, Path flagsFile) {
         this.legacy = legacy;
         this.newBackend = newBackend;
         this.flagsFile = flagsFile;
+        this.shadowRules = flagsFile.resolveSibling("shadow-rules.yaml");
     }
 
     /** Starts the backends on their fixed ports and writes {@code dir/flags.json} unless it exists already. */
@@ -53,6 +55,12 @@ public final class Demo implements AutoCloseable {
             if (!Files.exists(flags)) {
                 try (InputStream in = Demo.class.getResourceAsStream("/demo/flags.json")) {
                     Files.copy(in, flags);
+                }
+            }
+            Path rules = dir.resolve("shadow-rules.yaml");
+            if (!Files.exists(rules)) {
+                try (InputStream in = Demo.class.getResourceAsStream("/demo/shadow-rules.yaml")) {
+                    Files.copy(in, rules);
                 }
             }
         } catch (IOException e) {
@@ -98,6 +106,8 @@ public final class Demo implements AutoCloseable {
             answer.put("method", req.method().name());
             answer.put("path", req.uri());
             answer.put("bodyBytes", body.length());
+            // differs on every answer, as many real ones do: shadow reads learn that it is noise
+            answer.put("requestId", java.util.UUID.randomUUID().toString());
             try {
                 return res.header("Content-Type", "application/json")
                         .sendString(Mono.just(JSON.writeValueAsString(answer) + "\n"))
@@ -118,6 +128,8 @@ public final class Demo implements AutoCloseable {
         c.put("flags.file", flagsFile.toString());
         c.put("flags.held-file", flagsFile.resolveSibling("held-tenants.json").toString());
         c.put("forwarding.served-by-header", "X-Ferry-Backend");
+        c.put("shadow.rules-file", shadowRules.toString());
+        c.put("shadow.max-rate", "1000"); // a loop of curl from one terminal is shadowed whole
         return c;
     }
 

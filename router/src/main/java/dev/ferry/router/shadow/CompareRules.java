@@ -39,6 +39,16 @@ public record CompareRules(Route route, List<String> headers, List<JsonPath> ign
         return new CompareRules(route, List.of("content-type"), List.of(), List.of());
     }
 
+    /** Rules for every route that has none of its own ({@code defaults:} in the rules file). */
+    public static Builder builderForOtherRoutes() {
+        return new Builder("* other");
+    }
+
+    /** The same rules, for another route. */
+    public CompareRules forRoute(Route other) {
+        return new CompareRules(other, headers, ignored, unordered);
+    }
+
     /** Rules for a route written as {@code "GET /orders/{id}"}. */
     public static Builder builder(String route) {
         return new Builder(route);

@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 /**
  * Whether a tenant is ready to move, from its {@link TenantWindow}, against a {@link ReadinessBar}.
  *
- * <p>The score is the share of compared requests that match, {@code MATCH / (MATCH + DIFFERENT)}: NOISE and LAG say
- * nothing about new and are left out of the denominator, as are rechecks still pending. It is judged by the lower
+ * <p>The score is the share of compared requests on which new answered as legacy did, {@code (MATCH + NOISE + LAG) /
+ * (MATCH + NOISE + LAG + DIFFERENT)}: a request whose only differences are in noisy fields matched on everything
+ * else, and one that matched once replication caught up matched; rechecks still pending are left out. It is judged by the lower
  * bound of its Wilson score interval at 95 % ({@code z = 1.96}), so that few comparisons cannot look good: 3 of 3 give
  * 0.44, not 1.
  *
@@ -48,7 +49,7 @@ public final class Readiness {
 
     /** The report: score, lower bound, every gate, top standing differences. */
     public static ReadinessReport evaluate(TenantWindow window, ReadinessBar bar) {
-        long matched = window.count(DiffVerdict.MATCH);
+        long matched = matched(window);
         long compared = matched + window.count(DiffVerdict.DIFFERENT);
         double rate = compared == 0 ? 0 : (double) matched / compared;
         double lower = wilsonLowerBound(matched, compared);
@@ -64,6 +65,14 @@ public final class Readiness {
                         Map.Entry::getKey,
                         e -> e.getValue().stream().limit(TOP_FIELDS).toList()));
         return new ReadinessReport(compared, matched, rate, lower, window.verdicts(), gates, top);
+    }
+
+    /**
+     * Requests on which new answered as legacy did: equal ({@code MATCH}), different only where legacy differs from
+     * itself ({@code NOISE}), or equal once replication caught up ({@code LAG}).
+     */
+    static long matched(TenantWindow window) {
+        return window.count(DiffVerdict.MATCH) + window.count(DiffVerdict.NOISE) + window.count(DiffVerdict.LAG);
     }
 
     private static GateResult lowerBound(double lower, long matched, long compared, ReadinessBar bar) {

@@ -8,7 +8,7 @@ import java.time.Duration;
  * What a tenant must reach to be ready to move.
  *
  * @param minLowerBound the least Wilson lower bound (95 %) of the match rate: default 0.99
- * @param minCompared the least compared requests (MATCH + DIFFERENT): default 200
+ * @param minCompared the least compared requests (every verdict but a pending recheck): default 200
  * @param minPerRoute the least compared requests on every route the tenant used: default 5
  * @param latencyMarginRatio how much slower new's p99 may be, relative to legacy's: default 0.20
  * @param latencyMarginFloor how much slower new's p99 may always be: default 5 ms (a fast route's 20 % is jitter)

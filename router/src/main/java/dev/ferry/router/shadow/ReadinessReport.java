@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tenant's readiness: its match rate over compared requests (MATCH + DIFFERENT; NOISE, LAG and pending rechecks
- * left out), Wilson's lower bound of it, every gate with its reason, and the most frequent standing differences per
+ * A tenant's readiness: its match rate over compared requests (MATCH, NOISE and LAG match; DIFFERENT does not; pending
+ * rechecks are left out), Wilson's lower bound of it, every gate with its reason, and the most frequent standing differences per
  * route (at most {@link Readiness#TOP_FIELDS} each).
  */
 public record ReadinessReport(

@@ -26,8 +26,11 @@ public final class RouteTable {
     private final List<Route> bySpecificity;
     private final Set<Route> derived = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private RouteTable(Map<Route, CompareRules> rules) {
+    private final CompareRules fallback;
+
+    private RouteTable(Map<Route, CompareRules> rules, CompareRules fallback) {
         this.rules = rules;
+        this.fallback = fallback;
         this.bySpecificity = rules.keySet().stream()
                 .sorted(Comparator.comparing(Route::segments, RouteTable::literalFirst))
                 .toList();
@@ -35,6 +38,14 @@ public final class RouteTable {
 
     /** A table of the given routes' rules; a route given twice is refused. */
     public static RouteTable of(List<CompareRules> routeRules) {
+        return of(routeRules, CompareRules.defaults(Route.OTHER));
+    }
+
+    /**
+     * A table of the given routes' rules, and {@code fallback} for every other route (built with {@link
+     * CompareRules#builderForOtherRoutes}).
+     */
+    public static RouteTable of(List<CompareRules> routeRules, CompareRules fallback) {
         Map<Route, CompareRules> byRoute = new LinkedHashMap<>();
         Set<String> duplicates = new HashSet<>();
         for (CompareRules r : routeRules) {
@@ -50,7 +61,7 @@ public final class RouteTable {
             throw new IllegalArgumentException("shadow rules given twice for " + new java.util.TreeSet<>(duplicates)
                     + " (expected: one rule per route)");
         }
-        return new RouteTable(byRoute);
+        return new RouteTable(byRoute, fallback);
     }
 
     /**
@@ -93,10 +104,10 @@ public final class RouteTable {
         return route;
     }
 
-    /** The rules of a route: its own, or the defaults for {@link Route#OTHER} and any route not in the table. */
+    /** The rules of a route: its own, or the fallback's (the defaults unless given) for any route not in the table. */
     public CompareRules rules(Route route) {
         CompareRules own = rules.get(route);
-        return own != null ? own : CompareRules.defaults(route);
+        return own != null ? own : fallback.forRoute(route);
     }
 
     /** The routes in the table, in the order given. */

@@ -40,7 +40,7 @@ public final class TenantTally {
         used(route);
         observed++;
         verdicts.merge(judgement.verdict(), 1L, Long::sum);
-        if (judgement.verdict() == DiffVerdict.MATCH || judgement.verdict() == DiffVerdict.DIFFERENT) {
+        if (judgement.verdict() != DiffVerdict.LAG_PENDING_RECHECK) {
             compared.merge(route, 1L, Long::sum);
         }
         if (judgement.verdict() == DiffVerdict.DIFFERENT) {

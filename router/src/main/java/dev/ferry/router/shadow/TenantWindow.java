@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  *
  * @param verdicts compared requests by verdict
  * @param used requests per route the tenant made that could be shadowed, whether or not they were
- * @param compared MATCH and DIFFERENT verdicts per route
+ * @param compared verdicts per route, pending rechecks left out
  * @param statusClassMismatches DIFFERENT verdicts with a standing status-class difference
  * @param observed requests both backends were asked, every verdict
  * @param legacyFailures of those, legacy's failures and 5xx; {@code newFailures} new's

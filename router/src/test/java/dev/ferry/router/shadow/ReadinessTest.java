@@ -80,13 +80,14 @@ class ReadinessTest {
     }
 
     @Test
-    void leavesNoiseLagAndPendingRechecksOutOfTheDenominator() {
+    void countsNoiseAndLagAsMatchesAndLeavesPendingRechecksOut() {
         matches(400);
         record(100, ORDERS, new Judgement(DiffVerdict.NOISE, List.of()), FAST, FAST);
         record(50, ORDERS, new Judgement(DiffVerdict.LAG, List.of()), FAST, FAST);
         record(5, ORDERS, new Judgement(DiffVerdict.LAG_PENDING_RECHECK, List.of(PRICE)), FAST, FAST);
         ReadinessReport report = report();
-        assertThat(report.compared()).isEqualTo(400);
+        assertThat(report.compared()).isEqualTo(550);
+        assertThat(report.matched()).isEqualTo(550);
         assertThat(report.matchRate()).isEqualTo(1.0);
         assertThat(report.verdicts()).containsEntry(DiffVerdict.NOISE, 100L).containsEntry(DiffVerdict.LAG, 50L);
         assertThat(report.ready()).isTrue();
