@@ -29,8 +29,16 @@ public sealed interface Admission permits Admission.Admitted, Admission.Refused,
      * @param permit the backend breaker's permission, settled exactly once by the pipeline
      * @param deadlineNanos when the exchange must have ended ({@link System#nanoTime()}), or 0: a moving tenant's
      *     request to the backend it leaves (failed with {@code cutover_deadline} past it)
+     * @param bodyCopy where the body is copied for its shadow read, or null (nearly always: only a request with a
+     *     body on a route declared idempotent, chosen to be shadowed, has one)
      */
-    record Admitted(RequestHead head, RoutingDecision decision, String uri, BreakerCall permit, long deadlineNanos)
+    record Admitted(
+            RequestHead head,
+            RoutingDecision decision,
+            String uri,
+            BreakerCall permit,
+            long deadlineNanos,
+            dev.ferry.router.shadowing.BodyCopy bodyCopy)
             implements Admission {
         public Admitted {
             requireNonNull(head, "head");

@@ -155,7 +155,8 @@ public final class Pipeline {
             return new Held(head, decision, uri, hold);
         }
         BreakerCall permit = breakers.permit(decision.backend());
-        return new Admitted(head, decision, uri, permit, cutover.deadlineNanos(decision));
+        return new Admitted(
+                head, decision, uri, permit, cutover.deadlineNanos(decision), shadow.copyBody(head, decision, uri));
     }
 
     private ProxyException holdTimedOut(Hold hold) {
@@ -255,6 +256,16 @@ public final class Pipeline {
                     ProxyFailure.REQUEST_INVALID,
                     "the WebSocket upgrade lacks Sec-WebSocket-Key or Sec-WebSocket-Version: 13"
                             + " (expected: an RFC 6455 handshake)");
+        }
+    }
+
+    /**
+     * A part of the request body is on its way to the backend: copied when the request was chosen for a shadow read
+     * (a route declared idempotent). Both transports call this for every part they forward.
+     */
+    public static void requestBody(Admission admission, io.netty.buffer.ByteBuf part) {
+        if (admission instanceof Admitted admitted && admitted.bodyCopy() != null) {
+            admitted.bodyCopy().add(part);
         }
     }
 

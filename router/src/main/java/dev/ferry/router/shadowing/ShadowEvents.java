@@ -21,7 +21,7 @@ public interface ShadowEvents {
         QUEUE_FULL,
         /** As many re-reads after the lag bound were already waiting. */
         RECHECK_FULL,
-        /** The request had a body, which is not kept for shadowing. */
+        /** The request's body was not kept: larger than {@code shadow.max-body}, or on a safe method. */
         HAS_BODY;
 
         public String tag() {

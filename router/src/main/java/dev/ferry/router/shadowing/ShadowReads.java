@@ -126,7 +126,8 @@ public final class ShadowReads implements AutoCloseable {
             String protocol,
             dev.ferry.router.exchange.Transport transport,
             SocketAddress client,
-            long startMillis) {}
+            long startMillis,
+            byte[] body) {}
 
     public ShadowReads(
             ShadowConfig config,
@@ -253,12 +254,17 @@ public final class ShadowReads implements AutoCloseable {
             return;
         }
         TenantTally tally = tallies.computeIfAbsent(tenant.value(), t -> new TenantTally(config.latencySamples()));
+        byte[] body = null;
         if (outcome.requestBytes() > 0) {
-            tally.used(route);
-            events.dropped(DropReason.HAS_BODY);
-            return;
-        }
-        if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
+            body = admitted.bodyCopy() == null ? null : admitted.bodyCopy().whole(outcome.requestBytes());
+            if (body == null) {
+                tally.used(route);
+                if (admitted.bodyCopy() != null || config.methods().contains(method)) {
+                    events.dropped(DropReason.HAS_BODY);
+                }
+                return;
+            }
+        } else if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
             tally.used(route);
             return;
         }
@@ -279,7 +285,8 @@ public final class ShadowReads implements AutoCloseable {
                 head.protocol(),
                 head.transport(),
                 head.client(),
-                System.currentTimeMillis());
+                System.currentTimeMillis(),
+                body);
         if (pending.incrementAndGet() > config.maxQueued() + config.maxInFlight()) {
             pending.decrementAndGet();
             tally.used(route);
@@ -288,6 +295,30 @@ public final class ShadowReads implements AutoCloseable {
         }
         queue.offer(task);
         drain();
+    }
+
+    /**
+     * At admission: a body copy for a request that will be shadowed with its body (a shadowed tenant on legacy, a
+     * method other than the safe ones on a route declared idempotent, sampled in), else null. The copy is made as
+     * the body streams; the rate budget is still taken when the exchange ends.
+     */
+    public BodyCopy copyBody(RequestHead head, dev.ferry.router.routing.RoutingDecision decision, String uri) {
+        if (!config.enabled()
+                || config.idempotent().isEmpty()
+                || decision.tenant() == null
+                || decision.backend() != Backend.LEGACY
+                || !flag.shadows(decision.tenant().value())) {
+            return null;
+        }
+        String method = head.method().name();
+        if (config.methods().contains(method)
+                || !config.idempotent().contains(config.routes().route(method, uri))) {
+            return null;
+        }
+        if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
+            return null;
+        }
+        return new BodyCopy((int) config.maxBody());
     }
 
     /** At most {@code shadow.max-rate} starts in each wall-clock second. */
@@ -440,9 +471,14 @@ public final class ShadowReads implements AutoCloseable {
                                 target.authority(),
                                 task.protocol());
                         h.set(SHADOW_HEADER, "1");
+                        if (task.body() != null) {
+                            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+                            h.set(HttpHeaderNames.CONTENT_LENGTH, task.body().length);
+                        }
                     })
                     .request(task.method())
                     .uri(task.uri())
+                    .send((request, out) -> task.body() == null ? out : out.sendByteArray(Mono.just(task.body())))
                     .response((response, body) -> body.reduce(new Capture(cap), Capture::add)
                             .defaultIfEmpty(new Capture(cap))
                             .map(c -> Exchange.response(

@@ -10,6 +10,7 @@ import dev.ferry.router.pipeline.Admission;
 import dev.ferry.router.pipeline.Admission.Admitted;
 import dev.ferry.router.pipeline.Admission.Held;
 import dev.ferry.router.pipeline.Admission.Refused;
+import dev.ferry.router.pipeline.Pipeline;
 import dev.ferry.router.pipeline.Refusal;
 import dev.ferry.router.pipeline.RequestHead;
 import dev.ferry.router.transport.BackendLeg.State;
@@ -223,6 +224,7 @@ final class FastExchange implements BackendPool.Acquirer, BackendPool.Listener {
             tooLarge(content);
             return;
         }
+        Pipeline.requestBody(admission, content.content());
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestRead = true;

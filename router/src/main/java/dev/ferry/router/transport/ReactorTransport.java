@@ -154,6 +154,7 @@ public final class ReactorTransport {
                                     b.release();
                                     sink.error(pipeline.bodyTooLarge("more than that streamed"));
                                 } else {
+                                    Pipeline.requestBody(admitted, b);
                                     sink.next(b);
                                 }
                             }));

@@ -56,7 +56,9 @@ class ShadowReadsIT {
             "noisy",
             "lagging",
             "slow",
-            "posting");
+            "posting",
+            "search-http_1_1",
+            "search-h2c");
 
     static Backends backends;
     static UnleashStub unleash;
@@ -85,6 +87,9 @@ class ShadowReadsIT {
                             .withBody("{\"id\":1,\"requestId\":\"{{randomValue type='UUID'}}\"}")
                             .withTransformers("response-template")));
             server.stubFor(post(urlPathEqualTo("/balance")).willReturn(okJson("{\"ok\":true}")));
+            server.stubFor(post(urlPathEqualTo("/search"))
+                    .withRequestBody(equalTo("{\"q\":\"red shoes\"}"))
+                    .willReturn(okJson("{\"hits\":[1,2]}")));
             server.stubFor(get(urlPathEqualTo("/slow/1"))
                     .willReturn(okJson("{\"id\":1}").withFixedDelay(server == legacy ? 0 : 300)));
         }
@@ -111,6 +116,8 @@ class ShadowReadsIT {
                     ignore: [servedAt]
                   - route: GET /tags/{id}
                     unordered: [tags]
+                  - route: POST /search
+                    idempotent: true
                 """);
         unleash = new UnleashStub().serve(document(SHADOWED));
         accessLog = dir.resolve("access.log");
@@ -202,6 +209,33 @@ class ShadowReadsIT {
         JsonNode top = report.path("topFields").path("GET /prices/{id}");
         assertThat(top.get(0).path("field").asText()).isEqualTo("price");
         assertThat(top.get(0).path("count").asLong()).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientProtocol.class)
+    void aRouteDeclaredIdempotentIsShadowedWithItsBody(ClientProtocol protocol) {
+        String tenant = "search-" + protocol.name().toLowerCase(java.util.Locale.ROOT);
+        router.countExchangesFromHere();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> answer = router.send(
+                    protocol,
+                    HttpRequest.newBuilder(router.uri("/search"))
+                            .header("X-Tenant-Id", tenant)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"q\":\"red shoes\"}"))
+                            .build());
+            assertThat(answer.body()).isEqualTo("{\"hits\":[1,2]}");
+        }
+        router.assertServedBy(protocol);
+
+        awaitVerdicts(tenant, "match", 2);
+        backends.of(Backend.NEW)
+                .verify(
+                        2,
+                        postRequestedFor(urlPathEqualTo("/search"))
+                                .withHeader("X-Ferry-Shadow", equalTo("1"))
+                                .withHeader("X-Tenant-Id", equalTo(tenant))
+                                .withRequestBody(equalTo("{\"q\":\"red shoes\"}")));
     }
 
     @Test
