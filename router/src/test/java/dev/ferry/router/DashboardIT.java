@@ -182,6 +182,7 @@ class DashboardIT {
                 .write(flag().pinned("umbrella")
                         .list("pilot", "globex")
                         .listFrom("wave-3", Instant.now().plus(Duration.ofHours(1)), "initech")
+                        .shadowing("acme")
                         .document());
         Map<String, String> config = new HashMap<>(flags.config());
         config.put("backends.legacy.url", "http://127.0.0.1:" + legacy.port());

@@ -107,7 +107,9 @@ public final class Demo implements AutoCloseable {
             answer.put("path", req.uri());
             answer.put("bodyBytes", body.length());
             // differs on every answer, as many real ones do: shadow reads learn that it is noise
-            answer.put("requestId", java.util.UUID.randomUUID().toString());
+            // (not UUID.randomUUID(): SecureRandom may block an event loop)
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            answer.put("requestId", new java.util.UUID(random.nextLong(), random.nextLong()).toString());
             try {
                 return res.header("Content-Type", "application/json")
                         .sendString(Mono.just(JSON.writeValueAsString(answer) + "\n"))

@@ -16,6 +16,7 @@ public final class FlagRules {
     private final ArrayNode strategies = JSON.createArrayNode();
     private Boolean otherFlag;
     private Boolean window;
+    private String[] shadowed;
 
     /** Adds an unrelated flag to the document, on or off: a change to it must not touch routing. */
     public FlagRules withOtherFlag(boolean enabled) {
@@ -26,6 +27,12 @@ public final class FlagRules {
     /** Adds the migration window's flag ({@code ferry-migration-window}), open or closed. */
     public FlagRules withWindow(boolean open) {
         window = open;
+        return this;
+    }
+
+    /** Adds the shadow flag ({@code ferry.shadow}) listing these tenants (docs/shadow.md). */
+    public FlagRules shadowing(String... tenants) {
+        shadowed = tenants;
         return this;
     }
 
@@ -149,6 +156,25 @@ public final class FlagRules {
                     .put("name", "ferry-migration-window")
                     .put("enabled", window);
             flag.putArray("strategies").addObject().put("name", "default");
+        }
+        if (shadowed != null) {
+            ObjectNode flag = ((ArrayNode) root.get("features"))
+                    .addObject()
+                    .put("name", "ferry.shadow")
+                    .put("enabled", true);
+            ArrayNode values = flag.putArray("strategies")
+                    .addObject()
+                    .put("name", "default")
+                    .putArray("constraints")
+                    .addObject()
+                    .put("contextName", "tenantId")
+                    .put("operator", "IN")
+                    .put("inverted", false)
+                    .put("caseInsensitive", false)
+                    .putArray("values");
+            for (String tenant : shadowed) {
+                values.add(tenant);
+            }
         }
         if (otherFlag != null) {
             ObjectNode other = ((ArrayNode) root.get("features"))
