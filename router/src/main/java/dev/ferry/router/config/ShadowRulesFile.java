@@ -99,30 +99,13 @@ public final class ShadowRulesFile {
                             + new java.util.TreeSet<>(MEMBERS) + ")");
                 }
             });
-            CompareRules.Builder builder =
-                    CompareRules.builder(entry.get("route").asText());
-            strings(entry, "headers", where, problems).forEach(builder::header);
-            if (entry.has("only-headers")) {
-                builder.onlyHeaders(strings(entry, "only-headers", where, problems));
-            }
-            strings(entry, "ignore", where, problems).forEach(builder::ignore);
-            strings(entry, "unordered", where, problems).forEach(builder::unordered);
-            JsonNode by = entry.get("unordered-by");
-            if (by != null) {
-                if (!by.isObject()) {
-                    problems.add(where + ": 'unordered-by' is not a map (expected: {array path: key field})");
-                } else {
-                    by.fields()
-                            .forEachRemaining(e ->
-                                    builder.unorderedBy(e.getKey(), e.getValue().asText()));
-                }
-            }
             JsonNode idem = entry.get("idempotent");
             if (idem != null && !idem.isBoolean()) {
                 problems.add(where + ": 'idempotent' is " + idem + " (expected: true or false)");
             }
             try {
-                CompareRules built = builder.build();
+                CompareRules built =
+                        rules(CompareRules.builder(entry.get("route").asText()), entry, where, problems);
                 rules.add(built);
                 if (idem != null && idem.asBoolean()) {
                     idempotent.add(built.route());
