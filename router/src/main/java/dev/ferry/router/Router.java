@@ -345,8 +345,8 @@ public final class Router implements AutoCloseable {
         proxy.disposeNow(Duration.ofSeconds(1));
         admin.disposeNow(Duration.ofSeconds(2));
         cutover.close();
+        shadow.close(); // its last lines go to the access log
         accessLog.close();
-        shadow.close();
         tracing.close();
         clients.close();
         routing.close();

@@ -472,6 +472,10 @@ public final class ConfigLoader {
                 integer(ConfigKey.ACCESS_LOG_QUEUE_SIZE)));
         TracingConfig tracing = record(() -> new TracingConfig(otlpEndpoint(), text(ConfigKey.TRACING_SERVICE_NAME)));
         ShadowConfig shadow = shadow();
+        if (shadow != null && flags != null && shadow.flag().equals(flags.flagName())) {
+            problems.add("shadow.flag: '" + shadow.flag() + "' (expected: a flag of its own, not the routing flag"
+                    + " flags.flag-name)");
+        }
         DescriptorBudget descriptors = pool == null || forwarding == null ? null : descriptors(pool, forwarding);
         if (!problems.isEmpty()) {
             return null;
@@ -618,7 +622,7 @@ public final class ConfigLoader {
     private double fraction(ConfigKey key) {
         try {
             double value = Double.parseDouble(text(key));
-            if (!Double.isNaN(value)) {
+            if (Double.isFinite(value)) {
                 return value;
             }
         } catch (NumberFormatException e) {

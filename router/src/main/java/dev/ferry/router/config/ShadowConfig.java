@@ -76,8 +76,12 @@ public record ShadowConfig(
                 "shadow.noise-sample-rate: %s (expected: a number from 0 to 1)",
                 noiseSampleRate);
         require(maxRate > 0, "shadow.max-rate: %s (expected: > 0 shadowed requests a second)", maxRate);
-        require(maxInFlight > 0, "shadow.max-in-flight: %s (expected: > 0)", maxInFlight);
-        require(maxQueued >= 0, "shadow.max-queued: %s (expected: >= 0)", maxQueued);
+        require(
+                maxInFlight > 0 && maxInFlight <= 10_000,
+                "shadow.max-in-flight: %s (expected: 1 to 10000)",
+                maxInFlight);
+        require(maxQueued >= 0 && maxQueued <= 1_000_000, "shadow.max-queued: %s (expected: 0 to 1000000)", maxQueued);
+        require(maxRate <= 1_000_000, "shadow.max-rate: %s (expected: at most 1000000 a second)", maxRate);
         require(
                 maxBody > 0 && maxBody <= 16 * 1024 * 1024,
                 "shadow.max-body: %s bytes (expected: more than 0, at most 16m)",

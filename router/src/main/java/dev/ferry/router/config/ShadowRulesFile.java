@@ -33,6 +33,9 @@ import java.util.Set;
  */
 public final class ShadowRulesFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Methods that change data even when idempotent: a shadow replays a request late, and to legacy too. */
+    private static final Set<String> UNSAFE = Set.of("PUT", "PATCH", "DELETE");
+
     private static final Set<String> MEMBERS =
             Set.of("route", "headers", "only-headers", "ignore", "unordered", "unordered-by", "idempotent");
 
@@ -102,6 +105,13 @@ public final class ShadowRulesFile {
             JsonNode idem = entry.get("idempotent");
             if (idem != null && !idem.isBoolean()) {
                 problems.add(where + ": 'idempotent' is " + idem + " (expected: true or false)");
+            }
+            String declared = entry.get("route").asText().strip();
+            if (idem != null && idem.asBoolean() && UNSAFE.stream().anyMatch(m -> declared.startsWith(m + " "))) {
+                problems.add(where + ": '" + declared + "' cannot be declared idempotent (expected: a route that only"
+                        + " reads, such as POST /search; a PUT, PATCH or DELETE replayed later would change legacy's"
+                        + " data)");
+                continue;
             }
             try {
                 CompareRules built =

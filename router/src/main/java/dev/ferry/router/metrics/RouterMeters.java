@@ -617,10 +617,10 @@ public final class RouterMeters implements RoutingEvents, CutoverEvents, dev.fer
     private final Map<dev.ferry.router.shadow.DiffVerdict, Counter> shadowVerdicts =
             new java.util.EnumMap<>(dev.ferry.router.shadow.DiffVerdict.class);
     private final Map<DropReason, Counter> shadowDrops = new java.util.EnumMap<>(DropReason.class);
-    private MultiGauge shadowLowerBound;
-    private MultiGauge shadowCompared;
-    private MultiGauge shadowReady;
-    private dev.ferry.router.shadowing.ShadowReads shadowReads;
+    private volatile MultiGauge shadowLowerBound;
+    private volatile MultiGauge shadowCompared;
+    private volatile MultiGauge shadowReady;
+    private volatile dev.ferry.router.shadowing.ShadowReads shadowReads;
 
     /**
      * Shadow reads: verdicts, drops, the queue, and per shadowed tenant this replica's readiness (lower bound,

@@ -128,6 +128,24 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
     }
 
+    /** Hands an accepted document to the listener; a listener's failure never stops routing. */
+    private void offerDocument(String json) {
+        synchronized (documents) {
+            if (json.equals(latestDocument)) {
+                return;
+            }
+            latestDocument = json;
+            try {
+                documentListener.accept(json);
+            } catch (RuntimeException e) {
+                LOG.error(
+                        "A reader of the flag state failed on revision {}; routing goes on",
+                        ClientFeatures.revision(json),
+                        e);
+            }
+        }
+    }
+
     /** Routing decisions in the cache. */
     public long cachedDecisions() {
         return state.get().decisions().estimatedSize();
@@ -352,17 +370,13 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
         FlagState current = state.get();
         windowOpen = ClientFeatures.enabled(json, windowFlag);
-        synchronized (documents) {
-            if (!json.equals(latestDocument)) {
-                latestDocument = json;
-                documentListener.accept(json);
-            }
-        }
+
         String definition = ClientFeatures.flagDefinition(json, config.flagName());
         boolean present = definition != null;
         String digest = present ? ClientFeatures.digest(definition) : "";
         if (current.loaded() && digest.equals(current.digest()) && present == current.flagPresent()) {
             confirm(confirmedAt);
+            offerDocument(json); // the routing flag is as it was; another flag (the shadow flag) may not be
             return;
         }
         UnleashEngine engine = new UnleashEngine();
@@ -391,6 +405,7 @@ public final class UnleashRoutingPolicy implements AutoCloseable {
         }
         boundaries.schedule(json);
         FlagState previous = state.getAndSet(next);
+        offerDocument(json);
         // Only now is the state fresh: the cutover step releases what it held for a stale state when it sees this,
         // and the released requests must be decided by the state that confirmed it, not the one before
         confirm(confirmedAt);

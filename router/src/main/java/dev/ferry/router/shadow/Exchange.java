@@ -77,6 +77,11 @@ public record Exchange(
         return body.clone();
     }
 
+    /** The number of body bytes kept, without copying them. */
+    public int bodyLength() {
+        return body.length;
+    }
+
     /** 2 for 2xx, 4 for 4xx…; 0 for a failure. */
     public int statusClass() {
         return status / 100;

@@ -55,9 +55,19 @@ public final class Judge {
         return left.isEmpty() ? new Judgement(DiffVerdict.LAG, List.of()) : new Judgement(DiffVerdict.DIFFERENT, left);
     }
 
+    /**
+     * The differences noise does not explain. A status-class difference never is noise, nor is one in a field that
+     * stands for a whole part of the answer (the status, a failure, a body compared byte by byte, fields past the
+     * count kept): legacy varying there would otherwise hide anything new does there.
+     */
     private static List<Difference> real(Diff diff, Set<Field> noisyFields) {
         return diff.differences().stream()
-                .filter(d -> d.kind() == Difference.Kind.STATUS_CLASS || !noisyFields.contains(d.field()))
+                .filter(d -> d.kind() == Difference.Kind.STATUS_CLASS
+                        || COARSE.contains(d.field().part())
+                        || !noisyFields.contains(d.field()))
                 .toList();
     }
+
+    private static final Set<Field.Part> COARSE =
+            java.util.EnumSet.of(Field.Part.STATUS, Field.Part.ERROR, Field.Part.BODY, Field.Part.OTHER);
 }

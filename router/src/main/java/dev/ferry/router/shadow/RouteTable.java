@@ -82,6 +82,19 @@ public final class RouteTable {
         return derive(upper, segments);
     }
 
+    /** The declared route (from the rules) a request matches, or null: none is derived. */
+    public Route declared(String method, String pathAndQuery) {
+        int query = pathAndQuery.indexOf('?');
+        List<String> segments = Route.segments(query < 0 ? pathAndQuery : pathAndQuery.substring(0, query));
+        String upper = method.toUpperCase(Locale.ROOT);
+        for (Route route : bySpecificity) {
+            if (route.matches(upper, segments)) {
+                return route;
+            }
+        }
+        return null;
+    }
+
     private Route derive(String method, List<String> segments) {
         StringBuilder template = new StringBuilder();
         for (String segment : segments) {

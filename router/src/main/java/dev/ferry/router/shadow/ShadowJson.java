@@ -118,7 +118,7 @@ public final class ShadowJson {
                 .put("minCompared", bar.minCompared())
                 .put("minPerRoute", bar.minPerRoute())
                 .put("latencyMarginRatio", bar.latencyMarginRatio())
-                .put("latencyMarginFloorMillis", bar.latencyMarginFloor().toMillis())
+                .put("latencyMarginFloorNanos", bar.latencyMarginFloor().toNanos())
                 .put("errorRateMargin", bar.errorRateMargin());
     }
 
@@ -130,7 +130,7 @@ public final class ShadowJson {
                 count(node.get("minCompared"), "minCompared"),
                 count(node.get("minPerRoute"), "minPerRoute"),
                 number(node, "latencyMarginRatio"),
-                Duration.ofMillis(count(node.get("latencyMarginFloorMillis"), "latencyMarginFloorMillis")),
+                Duration.ofNanos(count(node.get("latencyMarginFloorNanos"), "latencyMarginFloorNanos")),
                 number(node, "errorRateMargin"));
     }
 

@@ -21,6 +21,8 @@ public interface ShadowEvents {
         QUEUE_FULL,
         /** As many re-reads after the lag bound were already waiting. */
         RECHECK_FULL,
+        /** Neither backend answered (both failed): nothing was compared. */
+        BOTH_FAILED,
         /** The request's body was not kept: larger than {@code shadow.max-body}, or on a safe method. */
         HAS_BODY;
 

@@ -97,10 +97,9 @@ public final class ShadowReads implements AutoCloseable {
     private final Map<Backend, Target> targets = new EnumMap<>(Backend.class);
     private final LoopResources loops;
     private final ConnectionProvider provider;
-    private final Scheduler timer;
+    private final Scheduler worker;
 
     private final Map<String, TenantTally> tallies = new ConcurrentHashMap<>();
-    private final Map<String, Instant> lastWrite = new ConcurrentHashMap<>();
     private final Map<Route, AtomicInteger> noiseWarmUp = new ConcurrentHashMap<>();
     private volatile ShadowFlag flag = new ShadowFlag(false, Set.of(), List.of());
 
@@ -110,14 +109,15 @@ public final class ShadowReads implements AutoCloseable {
 
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger rechecks = new AtomicInteger();
-    private final AtomicLong rateSecond = new AtomicLong();
-    private final AtomicInteger rateCount = new AtomicInteger();
+    /** The second (low 24 bits, shifted up 40) and the starts counted in it. */
+    private final AtomicLong rate = new AtomicLong();
 
     private record Target(HttpClient client, String authority) {}
 
     /** One request to shadow: what is needed to ask it again, copied off the connection. */
     private record Task(
             TenantId tenant,
+            TenantTally tally,
             Route route,
             HttpMethod method,
             String uri,
@@ -127,7 +127,8 @@ public final class ShadowReads implements AutoCloseable {
             dev.ferry.router.exchange.Transport transport,
             SocketAddress client,
             long startMillis,
-            byte[] body) {}
+            byte[] body,
+            boolean logged) {}
 
     public ShadowReads(
             ShadowConfig config,
@@ -154,16 +155,17 @@ public final class ShadowReads implements AutoCloseable {
         if (!config.enabled()) { // nothing is started
             this.loops = null;
             this.provider = null;
-            this.timer = null;
+            this.worker = null;
             return;
         }
         requireNonNull(backends, "backends");
         requireNonNull(headers, "headers");
         this.loops = LoopResources.create("ferry-shadow", 1, true);
-        this.timer = Schedulers.newSingle("ferry-shadow-recheck", true);
+        this.worker = Schedulers.newSingle("ferry-shadow", true);
         this.provider = ConnectionProvider.builder("ferry-shadow")
-                .maxConnections(config.maxInFlight() * 2)
-                .pendingAcquireMaxCount(-1)
+                .maxConnections(
+                        config.maxInFlight() * 3) // per backend: legacy, legacy2 and a re-read of each read at most
+                .pendingAcquireMaxCount(config.maxInFlight() * 2)
                 .maxIdleTime(Duration.ofSeconds(4))
                 .maxLifeTime(Duration.ofMinutes(10))
                 .build();
@@ -199,7 +201,6 @@ public final class ShadowReads implements AutoCloseable {
         flag = next;
         tallies.keySet().retainAll(next.tenants());
         reports.keySet().retainAll(next.tenants());
-        lastWrite.keySet().retainAll(next.tenants());
         if (!next.problems().equals(previous.problems())) {
             next.problems().forEach(p -> LOG.warn("Shadow flag: {}", p));
         }
@@ -238,45 +239,62 @@ public final class ShadowReads implements AutoCloseable {
     }
 
     private void note(Outcome outcome, TenantId tenant) {
-        RequestHead head = outcome.admission().head();
-        String method = head.method().name();
-        if (!ShadowConfig.SAFE_METHODS.contains(method)) {
-            lastWrite.put(tenant.value(), clock.instant()); // a write, or what may be one: reads after it may lag
-        }
         if (!(outcome.admission() instanceof Admitted admitted)
                 || admitted.backend() != Backend.LEGACY
                 || outcome.failure() != null
                 || outcome.status() == 0) {
             return;
         }
-        Route route = config.routes().route(method, admitted.uri());
-        if (!config.eligible(method, route)) {
-            return;
+        RequestHead head = outcome.admission().head();
+        String method = head.method().name();
+        Route route;
+        if (config.methods().contains(method)) {
+            route = config.routes().route(method, admitted.uri());
+        } else {
+            // a route declared idempotent, never a derived one: other methods must not use up the derived routes
+            route = config.routes().declared(method, admitted.uri());
+            if (route == null || !config.idempotent().contains(route)) {
+                return;
+            }
         }
         TenantTally tally = tallies.computeIfAbsent(tenant.value(), t -> new TenantTally(config.latencySamples()));
+        if (!flag.shadows(tenant.value())) {
+            tallies.remove(tenant.value(), tally); // the flag dropped it meanwhile: no tally comes back
+            return;
+        }
         byte[] body = null;
         if (outcome.requestBytes() > 0) {
             body = admitted.bodyCopy() == null ? null : admitted.bodyCopy().whole(outcome.requestBytes());
             if (body == null) {
-                tally.used(route);
+                // not comparable (too large, or a body on a safe method): not counted as used either, so that
+                // route coverage does not wait for what can never be compared
                 if (admitted.bodyCopy() != null || config.methods().contains(method)) {
                     events.dropped(DropReason.HAS_BODY);
                 }
                 return;
             }
-        } else if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
-            tally.used(route);
-            return;
-        }
-        if (!takeRate()) {
-            tally.used(route);
-            events.dropped(DropReason.RATE);
-            return;
+            // sampled and within the rate budget at admission, when the copy was made
+        } else {
+            if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
+                tally.used(route);
+                return;
+            }
+            if (queueFull()) {
+                tally.used(route);
+                events.dropped(DropReason.QUEUE_FULL);
+                return;
+            }
+            if (!takeRate()) {
+                tally.used(route);
+                events.dropped(DropReason.RATE);
+                return;
+            }
         }
         HttpHeaders copy = new DefaultHttpHeaders();
         copy.set(head.headers());
         Task task = new Task(
                 tenant,
+                tally,
                 route,
                 head.method(),
                 admitted.uri(),
@@ -286,7 +304,8 @@ public final class ShadowReads implements AutoCloseable {
                 head.transport(),
                 head.client(),
                 System.currentTimeMillis(),
-                body);
+                body,
+                accessLog.sampled());
         if (pending.incrementAndGet() > config.maxQueued() + config.maxInFlight()) {
             pending.decrementAndGet();
             tally.used(route);
@@ -294,13 +313,17 @@ public final class ShadowReads implements AutoCloseable {
             return;
         }
         queue.offer(task);
-        drain();
+        worker.schedule(this::drain); // the client's event loop only hands it over
+    }
+
+    private boolean queueFull() {
+        return pending.get() >= config.maxQueued() + config.maxInFlight();
     }
 
     /**
      * At admission: a body copy for a request that will be shadowed with its body (a shadowed tenant on legacy, a
-     * method other than the safe ones on a route declared idempotent, sampled in), else null. The copy is made as
-     * the body streams; the rate budget is still taken when the exchange ends.
+     * method other than the safe ones on a route declared idempotent, sampled in and within the rate budget), else
+     * null. The copy is made as the body streams.
      */
     public BodyCopy copyBody(RequestHead head, dev.ferry.router.routing.RoutingDecision decision, String uri) {
         if (!config.enabled()
@@ -311,24 +334,40 @@ public final class ShadowReads implements AutoCloseable {
             return null;
         }
         String method = head.method().name();
-        if (config.methods().contains(method)
-                || !config.idempotent().contains(config.routes().route(method, uri))) {
+        if (config.methods().contains(method)) {
+            return null;
+        }
+        Route route = config.routes().declared(method, uri);
+        if (route == null || !config.idempotent().contains(route)) {
             return null;
         }
         if (config.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble() >= config.sampleRate()) {
             return null;
         }
+        if (queueFull()) {
+            events.dropped(DropReason.QUEUE_FULL);
+            return null;
+        }
+        if (!takeRate()) {
+            events.dropped(DropReason.RATE);
+            return null;
+        }
         return new BodyCopy((int) config.maxBody());
     }
 
-    /** At most {@code shadow.max-rate} starts in each wall-clock second. */
+    /** At most {@code shadow.max-rate} starts in each second: the second and its count in one atomic value. */
     private boolean takeRate() {
         long second = System.nanoTime() / 1_000_000_000L;
-        long current = rateSecond.get();
-        if (second != current && rateSecond.compareAndSet(current, second)) {
-            rateCount.set(0);
+        while (true) {
+            long packed = rate.get();
+            long count = (packed >>> 40) == (second & 0xFFFFFF) ? packed & 0xFF_FFFF_FFFFL : 0;
+            if (count >= config.maxRate()) {
+                return false;
+            }
+            if (rate.compareAndSet(packed, ((second & 0xFFFFFF) << 40) | (count + 1))) {
+                return true;
+            }
         }
-        return rateCount.incrementAndGet() <= config.maxRate();
     }
 
     private void drain() {
@@ -346,6 +385,7 @@ public final class ShadowReads implements AutoCloseable {
                 continue;
             }
             run(task)
+                    .subscribeOn(worker)
                     .doFinally(s -> {
                         running.decrementAndGet();
                         pending.decrementAndGet();
@@ -376,55 +416,76 @@ public final class ShadowReads implements AutoCloseable {
     private void judge(Task task, Instant readAt, Tuple3<Exchange, Exchange, Optional<Exchange>> answers) {
         Exchange legacy = answers.getT1();
         Exchange candidate = answers.getT2();
+        if (legacy.error() != ExchangeError.NONE && candidate.error() != ExchangeError.NONE) {
+            events.dropped(DropReason.BOTH_FAILED); // nothing was compared: no evidence either way
+            return;
+        }
         CompareRules rules = config.routes().rules(task.route());
         Diff diff = differ.compare(legacy, candidate, rules);
         noise.record(task.route(), diff, answers.getT3().map(l2 -> differ.compare(legacy, l2, rules)));
-        boolean wrote = config.lag()
-                .covers(Optional.ofNullable(lastWrite.get(task.tenant().value())), readAt);
-        Judgement judgement =
-                judge.judge(legacy, diff, rules, noise.noisyFields(task.route()), wrote, Optional.empty());
+        // Every real difference may be replication lag: a replica does not see the writes its peers forwarded
+        Judgement judgement = judge.judge(legacy, diff, rules, noise.noisyFields(task.route()), true, Optional.empty());
         if (judgement.verdict() != DiffVerdict.LAG_PENDING_RECHECK) {
-            record(task, judgement, legacy, candidate);
-            log(task, judgement.verdict(), "legacy", Backend.LEGACY, legacy);
-            log(task, judgement.verdict(), "new", Backend.NEW, candidate);
-            answers.getT3().ifPresent(l2 -> log(task, judgement.verdict(), "legacy2", Backend.LEGACY, l2));
+            finish(task, judgement, legacy, candidate, answers.getT3(), Optional.empty());
             return;
         }
-        if (rechecks.incrementAndGet() > config.maxQueued() + config.maxInFlight()) {
+        if (rechecks.incrementAndGet() > config.maxInFlight()) {
             rechecks.decrementAndGet();
             events.dropped(DropReason.RECHECK_FULL);
+            // not read again: the difference stands, rather than leave out what may be one
+            finish(
+                    task,
+                    new Judgement(DiffVerdict.DIFFERENT, judgement.standing()),
+                    legacy,
+                    candidate,
+                    answers.getT3(),
+                    Optional.empty());
             return;
         }
         Duration wait = Duration.between(clock.instant(), config.lag().recheckAt(readAt));
-        Mono.delay(wait.isNegative() ? Duration.ZERO : wait, timer)
-                .then(ask(Backend.NEW, task))
+        // Both read again at the same moment, once new has had the lag bound to show what legacy has
+        Mono.delay(wait.isNegative() ? Duration.ZERO : wait, worker)
+                .then(Mono.zip(ask(Backend.LEGACY, task), ask(Backend.NEW, task)))
                 .doFinally(s -> rechecks.decrementAndGet())
                 .subscribe(
-                        reread -> {
+                        again -> {
                             Judgement last = judge.judge(
-                                    legacy, diff, rules, noise.noisyFields(task.route()), true, Optional.of(reread));
-                            record(task, last, legacy, candidate);
-                            log(task, last.verdict(), "legacy", Backend.LEGACY, legacy);
-                            log(task, last.verdict(), "new", Backend.NEW, candidate);
-                            answers.getT3().ifPresent(l2 -> log(task, last.verdict(), "legacy2", Backend.LEGACY, l2));
-                            log(task, last.verdict(), "new_reread", Backend.NEW, reread);
+                                    again.getT1(),
+                                    diff,
+                                    rules,
+                                    noise.noisyFields(task.route()),
+                                    true,
+                                    Optional.of(again.getT2()));
+                            finish(task, last, legacy, candidate, answers.getT3(), Optional.of(again.getT2()));
                         },
                         e -> LOG.warn("Shadow re-read failed inside Ferry", e));
     }
 
+    private void finish(
+            Task task,
+            Judgement judgement,
+            Exchange legacy,
+            Exchange candidate,
+            Optional<Exchange> legacy2,
+            Optional<Exchange> reread) {
+        record(task, judgement, legacy, candidate);
+        if (task.logged()) {
+            log(task, judgement.verdict(), "legacy", Backend.LEGACY, legacy);
+            log(task, judgement.verdict(), "new", Backend.NEW, candidate);
+            legacy2.ifPresent(l2 -> log(task, judgement.verdict(), "legacy2", Backend.LEGACY, l2));
+            reread.ifPresent(n -> log(task, judgement.verdict(), "new_reread", Backend.NEW, n));
+        }
+    }
+
     private void record(Task task, Judgement judgement, Exchange legacy, Exchange candidate) {
-        TenantTally tally = tallies.get(task.tenant().value());
-        if (tally != null) { // else the tenant left the shadow flag meanwhile
-            tally.record(task.route(), judgement, legacy, candidate);
+        if (tallies.get(task.tenant().value()) == task.tally()) { // else dropped or reset meanwhile
+            task.tally().record(task.route(), judgement, legacy, candidate);
         }
         events.judged(judgement.verdict());
     }
 
     /** A shadow request's own access-log line. */
     private void log(Task task, DiffVerdict verdict, String role, Backend backend, Exchange answer) {
-        if (!accessLog.sampled()) {
-            return;
-        }
         accessLog.offer(new AccessRecord(
                 task.startMillis(),
                 task.method().name(),
@@ -434,7 +495,7 @@ public final class ShadowReads implements AutoCloseable {
                 task.clientHeaders().get(HttpHeaderNames.USER_AGENT),
                 task.clientHeaders().get(HttpHeaderNames.HOST),
                 0,
-                answer.body().length,
+                answer.bodyLength(),
                 answer.status(),
                 null,
                 "shadow",
@@ -471,6 +532,8 @@ public final class ShadowReads implements AutoCloseable {
                                 target.authority(),
                                 task.protocol());
                         h.set(SHADOW_HEADER, "1");
+                        // compared as sent: a compressed answer would only be compared byte by byte
+                        h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
                         if (task.body() != null) {
                             h.remove(HttpHeaderNames.TRANSFER_ENCODING);
                             h.set(HttpHeaderNames.CONTENT_LENGTH, task.body().length);
@@ -603,7 +666,7 @@ public final class ShadowReads implements AutoCloseable {
     @Override
     public void close() {
         if (loops != null) {
-            timer.dispose();
+            worker.dispose();
             provider.disposeLater().block(Duration.ofSeconds(5));
             loops.disposeLater().block(Duration.ofSeconds(5));
         }

@@ -154,8 +154,11 @@ public final class ReactorTransport {
                                     b.release();
                                     sink.error(pipeline.bodyTooLarge("more than that streamed"));
                                 } else {
-                                    Pipeline.requestBody(admitted, b);
-                                    sink.next(b);
+                                    try {
+                                        Pipeline.requestBody(admitted, b);
+                                    } finally {
+                                        sink.next(b);
+                                    }
                                 }
                             }));
                 })

@@ -92,6 +92,8 @@ class ConfigLoaderTest {
                   - route: orders
                   - route: GET /tags/{id}
                     ignored: [x]
+                  - route: DELETE /carts/{id}
+                    idempotent: true
                 """);
         Map<String, String> values = base();
         values.put("shadow.rules-file", rules.toString());
@@ -109,6 +111,10 @@ class ConfigLoaderTest {
                                         .contains(
                                                 "routes[3]: unknown member 'ignored' (expected: one"
                                                         + " of [headers, idempotent, ignore, only-headers, route, unordered, unordered-by])"))
+                        .anySatisfy(p -> assertThat(p)
+                                .contains("routes[4]: 'DELETE /carts/{id}' cannot be declared"
+                                        + " idempotent (expected: a route that only reads, such as POST /search; a PUT, PATCH or"
+                                        + " DELETE replayed later would change legacy's data)"))
                         .anySatisfy(p -> assertThat(p)
                                 .isEqualTo("shadow.replication-lag: 'soon' (expected: a duration"
                                         + " such as 250ms, 2s, 5m or 1h)"))

@@ -182,6 +182,7 @@ class ShadowReadsIT {
                         3,
                         getRequestedFor(urlPathMatching("/orders/.*"))
                                 .withHeader("X-Ferry-Shadow", equalTo("1"))
+                                .withHeader("Accept-Encoding", equalTo("identity"))
                                 .withHeader("X-Tenant-Id", equalTo(tenant)));
         List<JsonNode> lines = shadowLines(tenant);
         assertThat(lines).allSatisfy(line -> {
