@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -172,26 +173,65 @@ public final class FlagsFileStore implements MigrationStore {
 
     @Override
     public void window(String windowFlag, boolean open) {
+        locked(() -> {
+            JsonNode root = parse(readText());
+            ObjectNode window = flag(root, windowFlag);
+            if (window == null) {
+                window = ((ArrayNode) root.path("features")).addObject();
+                window.put("name", windowFlag).put("type", "operational").put("project", "default");
+                window.putArray("strategies").addObject().put("name", "default");
+            }
+            window.put("enabled", open);
+            replace(PRETTY.writeValueAsString(root) + "\n");
+            return null;
+        });
+    }
+
+    @Override
+    public Set<String> shadowed(String shadowFlag) {
+        return ShadowList.read(readText(), shadowFlag, describe());
+    }
+
+    @Override
+    public Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off) {
+        return locked(() -> {
+            String text = readText();
+            Set<String> next = ShadowList.next(ShadowList.read(text, shadowFlag, describe()), on, off);
+            JsonNode root = parse(text);
+            ObjectNode shadow = flag(root, shadowFlag);
+            if (shadow == null) {
+                shadow = ((ArrayNode) root.path("features")).addObject();
+                shadow.put("name", shadowFlag).put("type", "operational").put("project", "default");
+            }
+            shadow.put("enabled", !next.isEmpty());
+            shadow.putArray("strategies").add(ShadowList.strategy(shadowFlag, next));
+            replace(PRETTY.writeValueAsString(root) + "\n");
+            return next;
+        });
+    }
+
+    private static ObjectNode flag(JsonNode root, String name) {
+        for (JsonNode feature : root.path("features")) {
+            if (name.equals(feature.path("name").asText(null)) && feature.isObject()) {
+                return (ObjectNode) feature;
+            }
+        }
+        return null;
+    }
+
+    private interface FileWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Work on the file under the same locks as a write of the routing flag (this JVM's, then the file lock). */
+    private <T> T locked(FileWork<T> work) {
         ReentrantLock inProcess =
                 IN_PROCESS.computeIfAbsent(lock.toAbsolutePath().normalize(), p -> new ReentrantLock());
         inProcess.lock();
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock held = channel.lock();
             try {
-                JsonNode root = parse(readText());
-                ObjectNode window = null;
-                for (JsonNode feature : root.path("features")) {
-                    if (windowFlag.equals(feature.path("name").asText(null)) && feature.isObject()) {
-                        window = (ObjectNode) feature;
-                    }
-                }
-                if (window == null) {
-                    window = ((ArrayNode) root.path("features")).addObject();
-                    window.put("name", windowFlag).put("type", "operational").put("project", "default");
-                    window.putArray("strategies").addObject().put("name", "default");
-                }
-                window.put("enabled", open);
-                replace(PRETTY.writeValueAsString(root) + "\n");
+                return work.run();
             } finally {
                 held.release();
             }

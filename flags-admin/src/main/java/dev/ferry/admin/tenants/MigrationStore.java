@@ -1,6 +1,7 @@
 package dev.ferry.admin.tenants;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where the routing flag lives: an Unleash server (Admin API) or a local client-features file. Both read it as a
@@ -35,6 +36,25 @@ public interface MigrationStore {
 
     /** Opens or closes the migration window: enables or disables its flag, creating it (off) first if missing. */
     void window(String windowFlag, boolean open);
+
+    /**
+     * The tenants the shadow flag lists (docs/shadow.md), read as the router reads it ({@code ShadowFlag}): nobody
+     * when the flag is missing or off.
+     *
+     * @throws BadInputException when the flag has a shape the router does not read as a list of tenants
+     */
+    Set<String> shadowed(String shadowFlag);
+
+    /**
+     * Adds {@code on} to the shadow flag's list of tenants and takes {@code off} out of it, creating the flag when
+     * missing, in the shape the router reads: enabled, one strategy with one constraint {@code tenantId IN [...]}. With
+     * nobody left, the flag is turned off.
+     *
+     * @return the tenants shadowed after the change
+     * @throws BadInputException when the flag has a shape the router does not read as a list of tenants (left as it
+     *     is, for a person to look at)
+     */
+    Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off);
 
     /** "flags file ferry-demo/flags.json", "Unleash http://127.0.0.1:4242 (project default, environment development)". */
     String describe();

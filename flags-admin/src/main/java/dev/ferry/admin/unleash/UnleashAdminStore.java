@@ -12,9 +12,11 @@ import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.MigrationStore;
 import dev.ferry.admin.tenants.Progress;
 import dev.ferry.admin.tenants.Rule;
+import dev.ferry.admin.tenants.ShadowList;
 import dev.ferry.admin.tenants.StoreUnavailableException;
 import dev.ferry.admin.tenants.Strategies;
 import dev.ferry.admin.tenants.Text;
+import dev.ferry.router.shadow.ShadowFlag;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -142,6 +144,127 @@ public final class UnleashAdminStore implements MigrationStore {
                             .put("name", "default"));
         }
         api.expect("POST", env + (open ? "/on" : "/off"), null);
+    }
+
+    @Override
+    public Set<String> shadowed(String shadowFlag) {
+        JsonNode feature = shadowFeature(shadowFlag);
+        return feature == null
+                ? Set.of()
+                : ShadowList.read(
+                        clientView(shadowFlag, environmentOf(shadowFlag, feature), null), shadowFlag, describe());
+    }
+
+    /**
+     * The list in the flag's one strategy, replaced with a compare-and-set (a JSON-Patch "test" of the constraints as
+     * read); any other shape is replaced by that strategy. The list is written before the flag is turned on, so that
+     * no replica ever shadows a list in between.
+     */
+    @Override
+    public Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off) {
+        JsonNode feature = shadowFeature(shadowFlag);
+        if (feature == null) {
+            api.expect(
+                    "POST",
+                    "/api/admin/projects/" + AdminApi.encode(project) + "/features",
+                    AdminApi.JSON
+                            .createObjectNode()
+                            .put("name", shadowFlag)
+                            .put("type", "operational")
+                            .put(
+                                    "description",
+                                    "Ferry's shadow reads: router replicas also send the GETs of the tenants listed"
+                                            + " here to new, compare the answers and tally readiness (docs/shadow.md)")
+                            .put("impressionData", false));
+            feature = shadowFeature(shadowFlag);
+        }
+        JsonNode env = environmentOf(shadowFlag, feature);
+        Set<String> next =
+                ShadowList.next(ShadowList.read(clientView(shadowFlag, env, null), shadowFlag, describe()), on, off);
+        String path = shadowPath(shadowFlag) + "/environments/" + AdminApi.encode(environment);
+        boolean enabled = env.path("enabled").asBoolean(false);
+        if (next.isEmpty()) {
+            if (enabled) {
+                api.expect("POST", path + "/off", null);
+            }
+            return next;
+        }
+        List<JsonNode> strategies = new ArrayList<>();
+        env.path("strategies").forEach(strategies::add);
+        boolean oneList = strategies.size() == 1
+                && ShadowFlag.read(clientView(shadowFlag, env, true), shadowFlag)
+                        .problems()
+                        .isEmpty();
+        if (oneList) {
+            JsonNode strategy = strategies.get(0);
+            ArrayNode ops = AdminApi.JSON.createArrayNode();
+            ops.addObject().put("op", "test").put("path", "/constraints").set("value", strategy.path("constraints"));
+            ops.addObject().put("op", "replace").put("path", "/constraints").set("value", ShadowList.constraints(next));
+            String one =
+                    path + "/strategies/" + AdminApi.encode(strategy.path("id").asText());
+            AdminApi.Answer answer = api.send("PATCH", one, ops);
+            if (!answer.ok()) {
+                if (answer.body().contains("TEST_OPERATION_FAILED")) {
+                    throw new ConflictException("shadow flag " + shadowFlag + " changed since it was read (another"
+                            + " operator or the Unleash UI); nothing was written");
+                }
+                throw AdminApi.refused("PATCH", one, answer);
+            }
+        } else {
+            api.expect("POST", path + "/strategies", ShadowList.strategy(shadowFlag, next));
+            for (JsonNode strategy : strategies) {
+                api.expect(
+                        "DELETE",
+                        path + "/strategies/"
+                                + AdminApi.encode(strategy.path("id").asText()),
+                        null);
+            }
+        }
+        if (!enabled) {
+            api.expect("POST", path + "/on", null);
+        }
+        return next;
+    }
+
+    private String shadowPath(String shadowFlag) {
+        return "/api/admin/projects/" + AdminApi.encode(project) + "/features/" + AdminApi.encode(shadowFlag);
+    }
+
+    /** The shadow flag as the Admin API has it, or null when it does not exist. */
+    private JsonNode shadowFeature(String shadowFlag) {
+        AdminApi.Answer answer = api.send("GET", shadowPath(shadowFlag), null);
+        if (answer.status() == 404) {
+            return null;
+        }
+        if (!answer.ok()) {
+            throw AdminApi.refused("GET", shadowPath(shadowFlag), answer);
+        }
+        return answer.json();
+    }
+
+    private JsonNode environmentOf(String name, JsonNode feature) {
+        for (JsonNode env : feature.path("environments")) {
+            if (environment.equals(env.path("name").asText())) {
+                return env;
+            }
+        }
+        throw new BadInputException("flag '" + name + "' has no environment '" + environment + "' on Unleash "
+                + api.base() + " (expected: the environment the routers' client token reads)");
+    }
+
+    /**
+     * The flag of one environment as a client-features document, the way the router gets it.
+     *
+     * @param enabled read it as on or off; null for as it is
+     */
+    private static String clientView(String name, JsonNode env, Boolean enabled) {
+        ObjectNode document = AdminApi.JSON.createObjectNode().put("version", 2);
+        ObjectNode feature = document.putArray("features").addObject().put("name", name);
+        feature.put("enabled", enabled != null ? enabled : env.path("enabled").asBoolean(false));
+        feature.set(
+                "strategies",
+                env.path("strategies").isArray() ? env.path("strategies").deepCopy() : document.arrayNode());
+        return document.toString();
     }
 
     private String strategies() {

@@ -57,6 +57,11 @@ class FlagsFileStoreTest extends MigrationStoreContract {
     }
 
     @Override
+    protected String servedDocument(String name, java.util.function.Predicate<String> current) {
+        return servedDocument();
+    }
+
+    @Override
     protected int rounds() {
         return 5;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.router.routing.ClientFeatures;
 import dev.ferry.router.routing.RoutingRule;
+import dev.ferry.router.shadow.ShadowFlag;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,6 +50,17 @@ public abstract class MigrationStoreContract {
     /** The client-features document the router gets now, once it reflects every write so far. */
     protected abstract String servedDocument();
 
+    /**
+     * The client-features document the router gets with flag {@code name} in it, once {@code current} holds for it (a
+     * server serves a new state on its next tick).
+     */
+    protected abstract String servedDocument(String name, java.util.function.Predicate<String> current);
+
+    /** The shadow flag of these tests: one of its own per test on a server, the default in a file. */
+    protected String shadowFlag() {
+        return flag() + ".shadow";
+    }
+
     @BeforeEach
     void createFlag() {
         store = newStore();
@@ -76,6 +88,57 @@ public abstract class MigrationStoreContract {
 
     private Set<String> listed(String rule) {
         return store.read().migration().rule(rule).orElseThrow().tenants();
+    }
+
+    // ------------------------------------------------------------------ shadow reads
+
+    @Test
+    void shadowsTenantsByCreatingTheShadowFlagInTheShapeTheRouterReads() {
+        assertThat(store.shadowed(shadowFlag())).isEmpty();
+        String before = store.read().migration().rules().toString();
+
+        Set<String> after = store.shadow(shadowFlag(), ids("initech", "acme"), Set.of());
+
+        assertThat(after).containsExactly("acme", "initech");
+        assertThat(store.shadowed(shadowFlag())).containsExactly("acme", "initech");
+        assertThat(anotherOperatorsStore().shadowed(shadowFlag())).containsExactly("acme", "initech");
+        ShadowFlag served = ShadowFlag.read(
+                servedDocument(
+                        shadowFlag(), d -> ShadowFlag.read(d, shadowFlag()).shadows("initech")),
+                shadowFlag());
+        assertThat(served.present()).isTrue();
+        assertThat(served.problems()).isEmpty();
+        assertThat(served.tenants()).containsExactlyInAnyOrder("acme", "initech");
+        assertThat(store.read().migration().rules()).hasToString(before);
+        assertRouterAccepts();
+    }
+
+    @Test
+    void unshadowsTenantsAndTurnsTheFlagOffWhenNobodyIsLeftThenOnAgain() {
+        store.shadow(shadowFlag(), ids("acme", "initech"), Set.of());
+
+        assertThat(store.shadow(shadowFlag(), Set.of(), ids("acme", "umbrella")))
+                .containsExactly("initech");
+        assertThat(store.shadow(shadowFlag(), Set.of(), ids("initech"))).isEmpty();
+
+        assertThat(store.shadowed(shadowFlag())).isEmpty();
+        ShadowFlag off = ShadowFlag.read(
+                servedDocument(
+                        shadowFlag(),
+                        d -> ShadowFlag.read(d, shadowFlag()).tenants().isEmpty()),
+                shadowFlag());
+        assertThat(off.present()).isTrue();
+        assertThat(off.tenants()).isEmpty();
+        assertThat(off.problems()).isEmpty();
+
+        assertThat(store.shadow(shadowFlag(), ids("globex"), Set.of())).containsExactly("globex");
+        ShadowFlag on = ShadowFlag.read(
+                servedDocument(
+                        shadowFlag(), d -> ShadowFlag.read(d, shadowFlag()).shadows("globex")),
+                shadowFlag());
+        assertThat(on.tenants()).containsExactly("globex");
+        assertThat(on.problems()).isEmpty();
+        assertRouterAccepts();
     }
 
     // ------------------------------------------------------------------ moves and plans

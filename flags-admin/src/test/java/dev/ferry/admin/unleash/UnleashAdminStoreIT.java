@@ -41,6 +41,7 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
     protected MigrationStore newStore() {
         flag = unleash.createFlag("store");
         flags.add(flag);
+        flags.add(shadowFlag());
         return anotherOperatorsStore();
     }
 
@@ -84,6 +85,19 @@ class UnleashAdminStoreIT extends MigrationStoreContract {
                                             .path(0)
                                             .path("strategies"))
                                     .equals(expected);
+                });
+        return document[0];
+    }
+
+    @Override
+    protected String servedDocument(String name, java.util.function.Predicate<String> current) {
+        String[] document = new String[1];
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    document[0] = unleash.clientDocument(name);
+                    return document[0] != null && current.test(document[0]);
                 });
         return document[0];
     }
