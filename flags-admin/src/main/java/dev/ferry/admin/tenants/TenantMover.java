@@ -82,6 +82,21 @@ public final class TenantMover {
         return entries.size() > n ? entries.subList(entries.size() - n, entries.size()) : entries;
     }
 
+    /** The tenants the shadow flag lists ({@link MigrationStore#shadowed}). */
+    public Set<String> shadowed(String shadowFlag) {
+        return store.shadowed(shadowFlag);
+    }
+
+    /** Shadows {@code on} and stops shadowing {@code off} ({@link MigrationStore#shadow}); the tenants after. */
+    public Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off) {
+        return store.shadow(shadowFlag, on, off);
+    }
+
+    /** Where the flags live, for messages. */
+    public String source() {
+        return store.describe();
+    }
+
     /** The plan of a change, without writing anything. */
     public Plan plan(Change change, Operator operator) {
         return plan(store.read().migration(), change, operator, clock.instant());

@@ -1,0 +1,99 @@
+package dev.ferry.admin.readiness;
+
+import dev.ferry.admin.fleet.AdminPort;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Asks every router replica's admin port about shadow reads, one after the other: the tallies of all tenants, of some,
+ * or a reset of one tenant's tally. A replica that does not answer is reported, never skipped.
+ */
+public final class ShadowReader {
+    private final AdminPort port;
+
+    public ShadowReader(Duration timeout) {
+        this.port = new AdminPort(timeout);
+    }
+
+    /**
+     * What the fleet said about every tenant its replicas tally.
+     *
+     * @param replicas each replica's answer, in the order asked
+     */
+    public record Fleet(List<ReplicaShadow> replicas) {
+        public Fleet {
+            replicas = List.copyOf(replicas);
+        }
+
+        /** Every tenant any replica tallies, sorted. */
+        public Set<String> tenants() {
+            Set<String> all = new TreeSet<>();
+            replicas.forEach(r -> all.addAll(r.tenants().keySet()));
+            return all;
+        }
+
+        public TenantReadiness readiness(String tenant) {
+            return FleetReadiness.of(tenant, replicas);
+        }
+
+        /** Replicas that read another shadow flag than {@code flag}: they shadow another list than the one written. */
+        public List<String> otherFlags(String flag) {
+            List<String> other = new ArrayList<>();
+            for (ReplicaShadow r : replicas) {
+                if (r.usable() && r.flag() != null && !r.flag().equals(flag)) {
+                    other.add(r.router() + " reads shadow flag '" + r.flag() + "'");
+                }
+            }
+            return other;
+        }
+    }
+
+    /** Every replica's tallies ({@code GET /shadow/tenants}). */
+    public Fleet all(List<URI> routers) {
+        List<ReplicaShadow> replicas = new ArrayList<>();
+        for (URI router : routers) {
+            replicas.add(ReplicaShadow.ofList(router, port.get(router, ReplicaShadow.PATH)));
+        }
+        return new Fleet(replicas);
+    }
+
+    /** The fleet's readiness of each tenant ({@code GET /shadow/tenants/{id}} on every replica). */
+    public Map<String, TenantReadiness> readiness(List<URI> routers, Collection<String> tenants) {
+        Map<String, TenantReadiness> out = new LinkedHashMap<>();
+        for (String tenant : tenants) {
+            List<ReplicaShadow> replicas = new ArrayList<>();
+            for (URI router : routers) {
+                replicas.add(ReplicaShadow.ofTenant(router, tenant, port.get(router, path(tenant))));
+            }
+            out.put(tenant, FleetReadiness.of(tenant, replicas));
+        }
+        return out;
+    }
+
+    /**
+     * Resets the tenant's tally on every replica ({@code DELETE /shadow/tenants/{id}}), to gather evidence afresh.
+     *
+     * @return what went wrong, per replica; empty when every one reset it
+     */
+    public List<String> reset(List<URI> routers, String tenant) {
+        List<String> problems = new ArrayList<>();
+        for (URI router : routers) {
+            AdminPort.Reply reply = port.delete(router, path(tenant));
+            if (reply.error() != null || reply.status() / 100 != 2) {
+                problems.add(reply.problem() + " (expected: 2xx from a router that serves shadow reads)");
+            }
+        }
+        return problems;
+    }
+
+    private static String path(String tenant) {
+        return ReplicaShadow.PATH + "/" + AdminPort.segment(tenant);
+    }
+}
