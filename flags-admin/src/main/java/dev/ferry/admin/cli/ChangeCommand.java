@@ -1,5 +1,6 @@
 package dev.ferry.admin.cli;
 
+import dev.ferry.admin.readiness.ReadinessGate;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.Lead;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,6 +56,15 @@ abstract class ChangeCommand implements Callable<Integer> {
             defaultValue = "60",
             description = "how long --wait-for-fleet waits for every replica (default: ${DEFAULT-VALUE})")
     int fleetTimeoutSeconds;
+
+    @Mixin
+    RouterOptions replicas = new RouterOptions();
+
+    @Mixin
+    ShadowFlagOption shadowFlag = new ShadowFlagOption();
+
+    @Mixin
+    ReadinessOptions readiness = new ReadinessOptions();
 
     private final FlagsAdmin root;
     private final boolean dryRun;
@@ -103,6 +114,10 @@ abstract class ChangeCommand implements Callable<Integer> {
             throw new BadInputException("--expect-revision is empty (expected: the revision a plan or status shows,"
                     + " e.g. 'event 180' or sha256:3f2a9c81d0e4)");
         }
+        if (readiness.force && (reason == null || reason.isBlank())) {
+            throw new BadInputException("--force-unready without --reason (expected: --reason \"why\"; the history"
+                    + " records it with the readiness gates the move was forced past)");
+        }
         if (fleet.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--fleet-timeout")) {
             throw new BadInputException("--fleet-timeout without --wait-for-fleet (expected: both, or neither)");
         }
@@ -115,15 +130,29 @@ abstract class ChangeCommand implements Callable<Integer> {
         Change change = change();
         Operator operator = new Operator(root.by, reason, breakGlass);
         TenantMover mover = root.mover(spec);
+        Plan planned = mover.plan(change, operator);
+        Output.Gate gate = null;
+        if (!planned.refused()) {
+            ReadinessGate.Verdict verdict =
+                    readiness.gate(replicas, fleet, shadowFlag.name).check(mover, planned, readiness.force);
+            gate = new Output.Gate(verdict, shadowFlag.name);
+            if (verdict.refused() && !dryRun) {
+                root.output(spec).gateRefused(planned, gate);
+                return ExitCode.REFUSED; // nothing written: shadowed tenants below the bar, or their readiness unknown
+            }
+            if (verdict.overridden()) {
+                operator = new Operator(root.by, verdict.reason(operator.reason()), breakGlass);
+            }
+        }
         Plan plan;
         try {
-            plan = dryRun ? mover.plan(change, operator) : mover.apply(change, operator, expected());
+            plan = dryRun ? planned : mover.apply(change, operator, expected());
         } catch (StalePlanException e) {
             root.output(spec).stale(e, operator.name());
             return ExitCode.REFUSED;
         }
-        root.output(spec).plan(plan, dryRun, new Output.Timing(change.at(), lead, now));
-        if (plan.refused()) {
+        root.output(spec).plan(plan, dryRun, new Output.Timing(change.at(), lead, now), gate);
+        if (plan.refused() || (gate != null && gate.verdict().refused())) {
             return ExitCode.REFUSED;
         }
         if (!plan.moves().isEmpty() || !plan.scheduled().isEmpty()) {

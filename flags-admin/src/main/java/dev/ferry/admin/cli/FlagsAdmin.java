@@ -40,7 +40,7 @@ import picocli.CommandLine.ScopeType;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done",
-            "1:refused by the one-way guard, or the flag kept changing under the change; init: a flag that exists has"
+            "1:refused by the one-way guard or the readiness gate, or the flag kept changing under the change; init: a flag that exists has"
                     + " the wrong shape (reported, left as it is); doctor: a check found a problem",
             "2:bad input: a malformed tenant id, an unknown rule, a missing flag or file, wrong options",
             "3:the store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refusing the"
@@ -51,7 +51,7 @@ import picocli.CommandLine.ScopeType;
         footer = {
             "",
             "Environment: FLAGS_ADMIN_UNLEASH_URL, FLAGS_ADMIN_TOKEN, FLAGS_ADMIN_FILE, FLAGS_ADMIN_FLAG,"
-                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY, FLAGS_ADMIN_CONSOLE_TOKEN, FLAGS_ADMIN_ROUTERS (not FERRY_*: the router refuses"
+                    + " FLAGS_ADMIN_PROJECT, FLAGS_ADMIN_ENVIRONMENT, FLAGS_ADMIN_BY, FLAGS_ADMIN_CONSOLE_TOKEN, FLAGS_ADMIN_ROUTERS, FLAGS_ADMIN_SHADOW_FLAG, FLAGS_ADMIN_REQUIRE_READINESS (not FERRY_*: the router refuses"
                     + " unknown FERRY_ variables).",
             "Examples:",
             "  flags-admin --file ferry-demo/flags.json plan move acme --to new",
@@ -153,6 +153,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         cli.addSubcommand("serve", new ServeCommand(root));
         cli.addSubcommand("fleet", new FleetCommand(root));
         cli.addSubcommand("window", new WindowCommand(root));
+        cli.addSubcommand("shadow", new ShadowCommand(root));
         cli.addSubcommand("init", new InitCommand(root, clock));
         cli.addSubcommand("doctor", new DoctorCommand(root, clock));
         CommandLine plan = new CommandLine(new PlanCommand());
@@ -175,7 +176,7 @@ public final class FlagsAdmin implements Callable<Integer> {
         spec.commandLine()
                 .getErr()
                 .println("flags-admin: name a command (status, show, move, wave, pin, remove, history,"
-                        + " plan, serve, fleet, window, init, doctor); --help lists them");
+                        + " plan, serve, fleet, window, shadow, init, doctor); --help lists them");
         return ExitCode.BAD_INPUT;
     }
 

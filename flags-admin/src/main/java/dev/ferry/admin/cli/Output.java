@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.fleet.FleetCheck;
 import dev.ferry.admin.json.JsonViews;
+import dev.ferry.admin.readiness.ReadinessGate;
+import dev.ferry.admin.readiness.TenantReadiness;
 import dev.ferry.admin.setup.Finding;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Lead;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Tables and sentences for people; with {@code --json}, one JSON document on stdout for machines. */
 final class Output {
@@ -47,9 +50,28 @@ final class Output {
     // ---------------------------------------------------------------- status
 
     void status(Status status) {
+        status(status, null);
+    }
+
+    /**
+     * The shadowed tenants, as {@code status} shows them.
+     *
+     * @param readiness each one's readiness for the fleet (empty when the replicas were not asked)
+     * @param note why readiness is missing, or null
+     */
+    record Shadow(String flag, Set<String> shadowed, List<TenantReadiness> readiness, String note) {}
+
+    void status(Status status, Shadow shadow) {
         Migration m = status.migration();
         if (json) {
-            print(JsonViews.status(status));
+            ObjectNode o = JsonViews.status(status);
+            if (shadow != null) {
+                ObjectNode s = o.putObject("shadow").put("flag", shadow.flag()).put("note", shadow.note());
+                shadow.shadowed().forEach(s.putArray("tenants")::add);
+                com.fasterxml.jackson.databind.node.ArrayNode list = s.putArray("readiness");
+                shadow.readiness().forEach(r -> list.add(JsonViews.readiness(r, true)));
+            }
+            print(o);
             return;
         }
         out.println("Flag " + m.flag() + " in " + status.source() + ": "
@@ -81,7 +103,29 @@ final class Output {
         for (String problem : m.unsupported()) {
             out.println("Cannot evaluate " + problem);
         }
+        if (shadow != null) {
+            shadowStatus(shadow);
+        }
         flush();
+    }
+
+    private void shadowStatus(Shadow shadow) {
+        if (shadow.shadowed().isEmpty() && shadow.note() == null) {
+            return;
+        }
+        out.println();
+        out.println(wrap(
+                "Shadow reads (flag " + shadow.flag() + "): "
+                        + Text.count(shadow.shadowed().size(), "tenant")
+                        + " shadowed" + (shadow.shadowed().isEmpty() ? "" : ": " + Text.names(shadow.shadowed(), 20))
+                        + ".",
+                ""));
+        if (shadow.note() != null) {
+            out.println(wrap("Note: " + shadow.note(), "  "));
+        }
+        if (!shadow.readiness().isEmpty()) {
+            readinessTable(shadow.readiness(), shadow.shadowed(), "  ");
+        }
     }
 
     private static String matches(Rule rule) {
@@ -234,14 +278,25 @@ final class Output {
      * {@code switchesAt} (null: at once) and {@code lead} next to the plan.
      */
     void plan(Plan plan, boolean dryRun, Timing timing) {
+        plan(plan, dryRun, timing, null);
+    }
+
+    /** A plan and what the readiness gate says of it (null: not asked). */
+    void plan(Plan plan, boolean dryRun, Timing timing, Gate gate) {
         if (json) {
             com.fasterxml.jackson.databind.node.ObjectNode o = JsonViews.plan(plan, dryRun);
             o.put("switchesAt", timing.at() == null ? null : Strategies.formatTime(timing.at()));
             o.put("lead", timing.lead().describe());
+            if (gate != null) {
+                o.set("readiness", JsonViews.gate(gate.verdict(), gate.shadowFlag()));
+            }
             print(o);
             return;
         }
         plan(plan, dryRun, false);
+        if (gate != null && !plan.refused()) {
+            gate(gate, dryRun);
+        }
         if (plan.refused() || (plan.moves().isEmpty() && plan.scheduled().isEmpty())) {
             return;
         }
@@ -258,6 +313,178 @@ final class Output {
             out.println(wrap("IMMEDIATE (--immediate): " + Schedule.IMMEDIATE_RISK + ".", ""));
         }
         flush();
+    }
+
+    /** What the readiness gate said of a change, and the shadow flag it read. */
+    record Gate(ReadinessGate.Verdict verdict, String shadowFlag) {}
+
+    /** The readiness of the tenants moving, the notes, and for a plan whether the gate would refuse it. */
+    private void gate(Gate gate, boolean dryRun) {
+        ReadinessGate.Verdict v = gate.verdict();
+        if (v.readiness().isEmpty() && v.notes().isEmpty() && v.blocked().isEmpty()) {
+            return;
+        }
+        out.println();
+        if (v.refused()) {
+            out.println("The readiness gate WOULD REFUSE this change (shadow flag " + gate.shadowFlag() + "):");
+            blocked(v);
+            out.println(wrap(FORCE_HINT, "  "));
+        } else if (v.overridden()) {
+            out.println("FORCED past the readiness gate (--force-unready); the history records it with the reason:");
+            blocked(v);
+        }
+        for (TenantReadiness r : v.readiness()) {
+            if (r.ready()) {
+                out.println("Readiness: " + r.tenant() + " is ready (" + score(r) + ").");
+            }
+        }
+        v.notes().forEach(n -> out.println(wrap("Note: " + n, "  ")));
+        flush();
+    }
+
+    static final String FORCE_HINT = "To move them anyway, run it again with --force-unready --reason \"why\": the"
+            + " history records that the move was forced past readiness and which gates failed. Or wait for more"
+            + " evidence ('flags-admin shadow show'), or fix new and start afresh ('flags-admin shadow reset').";
+
+    /** A change the readiness gate refused: nothing was written. */
+    void gateRefused(Plan plan, Gate gate) {
+        if (json) {
+            ObjectNode o = JsonViews.plan(plan, true);
+            o.put("dryRun", false).put("written", false);
+            o.set("readiness", JsonViews.gate(gate.verdict(), gate.shadowFlag()));
+            print(o);
+            return;
+        }
+        out.println("Change: " + plan.operation());
+        out.println();
+        out.println("REFUSED by the readiness gate (shadow flag " + gate.shadowFlag() + "): "
+                + Text.count(gate.verdict().blocked().size(), "tenant") + " not ready to move to new:");
+        blocked(gate.verdict());
+        out.println();
+        out.println("Nothing was written.");
+        out.println(wrap(FORCE_HINT, ""));
+        flush();
+    }
+
+    private void blocked(ReadinessGate.Verdict v) {
+        for (ReadinessGate.Blocked b : v.blocked()) {
+            TenantReadiness r = v.readiness().stream()
+                    .filter(x -> x.tenant().equals(b.tenant()))
+                    .findFirst()
+                    .orElse(null);
+            out.println("  " + b.tenant() + (r != null && r.known() ? ": " + score(r) : ":"));
+            b.reasons().forEach(reason -> out.println(wrap("- " + reason, "    ")));
+        }
+    }
+
+    /** "compared 412, matched 410, lower bound 0.9823". */
+    static String score(TenantReadiness r) {
+        if (!r.known()) {
+            return "readiness unknown";
+        }
+        return "compared " + r.report().compared() + ", matched " + r.report().matched() + ", lower bound "
+                + String.format(java.util.Locale.ROOT, "%.4f", r.report().lowerBound());
+    }
+
+    // ---------------------------------------------------------------- shadow
+
+    /** The shadow flag's list after {@code shadow on} or {@code off}. */
+    void shadowed(String flag, String source, String action, Set<String> named, Set<String> after, List<String> notes) {
+        if (json) {
+            ObjectNode o = JsonViews.JSON
+                    .createObjectNode()
+                    .put("shadowFlag", flag)
+                    .put("source", source)
+                    .put("action", action);
+            named.forEach(o.putArray("named")::add);
+            after.forEach(o.putArray("shadowed")::add);
+            notes.forEach(o.putArray("notes")::add);
+            print(o);
+            return;
+        }
+        out.println((action.equals("on") ? "Shadowed: " : "No longer shadowed: ") + Text.names(named, 20) + ".");
+        out.println(wrap(
+                "Shadow flag " + flag + " in " + source + " lists " + Text.count(after.size(), "tenant")
+                        + (after.isEmpty() ? " (the flag is off)" : ": " + Text.names(after, 20)) + ".",
+                ""));
+        out.println(wrap(
+                "Every replica reads it at its next poll of the flag state; 'flags-admin shadow show' reads their"
+                        + " readiness.",
+                ""));
+        notes.forEach(n -> out.println(wrap("Note: " + n, "  ")));
+        flush();
+    }
+
+    /** {@code shadow show}: each tenant's readiness for the fleet, the failed gates, the top differing fields. */
+    void shadowShow(
+            String flag,
+            String source,
+            List<java.net.URI> routers,
+            List<TenantReadiness> tenants,
+            Set<String> shadowed,
+            List<String> problems) {
+        if (json) {
+            ObjectNode o =
+                    JsonViews.JSON.createObjectNode().put("shadowFlag", flag).put("source", source);
+            routers.forEach(r -> o.withArray("routers").add(r.toString()));
+            com.fasterxml.jackson.databind.node.ArrayNode list = o.putArray("tenants");
+            tenants.forEach(t -> list.add(JsonViews.readiness(t, shadowed.contains(t.tenant()))));
+            problems.forEach(o.putArray("problems")::add);
+            print(o);
+            return;
+        }
+        out.println(wrap(
+                "Shadow reads: flag " + flag + " in " + source + " lists " + Text.count(shadowed.size(), "tenant")
+                        + "; evidence from " + Text.count(routers.size(), "replica") + ".",
+                ""));
+        problems.forEach(p -> out.println(wrap("Warning: " + p, "  ")));
+        if (tenants.isEmpty()) {
+            out.println("No tenant is shadowed, and no replica tallies one: 'flags-admin shadow on TENANT' starts.");
+            flush();
+            return;
+        }
+        readinessTable(tenants, shadowed, "");
+        flush();
+    }
+
+    /** The readiness table, then per tenant the failed gates and the top differing fields. */
+    private void readinessTable(List<TenantReadiness> tenants, Set<String> shadowed, String indent) {
+        Table table = new Table("TENANT", "SHADOWED", "COMPARED", "MATCHED", "LOWER BOUND", "READY");
+        for (TenantReadiness r : tenants) {
+            table.row(
+                    r.tenant(),
+                    shadowed.contains(r.tenant()) ? "yes" : "no",
+                    r.known() ? r.report().compared() : "-",
+                    r.known() ? r.report().matched() : "-",
+                    r.known()
+                            ? String.format(
+                                    java.util.Locale.ROOT, "%.4f", r.report().lowerBound())
+                            : "-",
+                    r.ready() ? "yes" : r.known() ? "NO" : "unknown");
+        }
+        table.print(out, indent);
+        for (TenantReadiness r : tenants) {
+            List<String> lines = new ArrayList<>(r.failures());
+            if (r.known()) {
+                r.report().topFields().entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(Object::toString)))
+                        .forEach(e -> lines.add("differs on " + e.getKey() + ": "
+                                + String.join(
+                                        ", ",
+                                        e.getValue().stream()
+                                                .map(f -> f.field() + " (" + f.count() + ")")
+                                                .toList())));
+            }
+            if (!r.notShadowing().isEmpty() && shadowed.contains(r.tenant())) {
+                lines.add("not shadowed yet by " + r.notShadowing() + " (their flag state is older, or shadow reads are"
+                        + " off there)");
+            }
+            if (lines.isEmpty()) {
+                continue;
+            }
+            out.println(indent + r.tenant() + ":");
+            lines.forEach(l -> out.println(wrap("- " + l, indent + "  ")));
+        }
     }
 
     /** When a change's moves take effect, and how that was chosen. */

@@ -3,6 +3,8 @@ package dev.ferry.admin.json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.readiness.ReadinessGate;
+import dev.ferry.admin.readiness.TenantReadiness;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.OneWayGuard;
@@ -12,6 +14,7 @@ import dev.ferry.admin.tenants.Rule;
 import dev.ferry.admin.tenants.StalePlanException;
 import dev.ferry.admin.tenants.Status;
 import dev.ferry.admin.tenants.TenantMover;
+import dev.ferry.router.shadow.ShadowJson;
 import java.time.Instant;
 import java.util.List;
 
@@ -115,6 +118,57 @@ public final class JsonViews {
         }
         ArrayNode notes = o.putArray("notes");
         plan.notes().forEach(notes::add);
+        return o;
+    }
+
+    /**
+     * A tenant's readiness for the fleet: shadowed or not, the score ({@code compared}, {@code matched}, {@code
+     * lowerBound}), ready or not, every failed gate's reason (or why it is unknown), and the router's own report (every
+     * gate, the top differing fields per route) and bar.
+     */
+    public static ObjectNode readiness(TenantReadiness r, boolean shadowed) {
+        ObjectNode o = JSON.createObjectNode()
+                .put("tenant", r.tenant())
+                .put("shadowed", shadowed)
+                .put("known", r.known())
+                .put("ready", r.ready())
+                .put("replicas", r.replicas())
+                .put("unknownBecause", r.unknownBecause());
+        if (r.known()) {
+            o.put("compared", r.report().compared())
+                    .put("matched", r.report().matched())
+                    .put("matchRate", r.report().matchRate())
+                    .put("lowerBound", r.report().lowerBound());
+        } else {
+            o.putNull("compared").putNull("matched").putNull("matchRate").putNull("lowerBound");
+        }
+        ArrayNode failures = o.putArray("failures");
+        r.failures().forEach(failures::add);
+        ArrayNode notShadowing = o.putArray("notShadowingOn");
+        r.notShadowing().forEach(u -> notShadowing.add(u.toString()));
+        o.set("bar", r.bar() == null ? null : ShadowJson.bar(r.bar()));
+        o.set("report", r.report() == null ? null : ShadowJson.report(r.report()));
+        return o;
+    }
+
+    /** What the readiness gate says of a change: refused or not, forced or not, who it stops and why, notes. */
+    public static ObjectNode gate(ReadinessGate.Verdict v, String shadowFlag) {
+        ObjectNode o = JSON.createObjectNode()
+                .put("shadowFlag", shadowFlag)
+                .put("refused", v.refused())
+                .put("forced", v.overridden());
+        ArrayNode blocked = o.putArray("blocked");
+        for (ReadinessGate.Blocked b : v.blocked()) {
+            ObjectNode bo = blocked.addObject().put("tenant", b.tenant()).put("shadowed", b.shadowed());
+            ArrayNode gates = bo.putArray("gates");
+            b.gates().forEach(gates::add);
+            ArrayNode reasons = bo.putArray("reasons");
+            b.reasons().forEach(reasons::add);
+        }
+        ArrayNode tenants = o.putArray("tenants");
+        v.readiness().forEach(r -> tenants.add(readiness(r, true)));
+        ArrayNode notes = o.putArray("notes");
+        v.notes().forEach(notes::add);
         return o;
     }
 

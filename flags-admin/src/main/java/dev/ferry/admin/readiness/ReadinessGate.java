@@ -110,6 +110,9 @@ public final class ReadinessGate {
      * @param force whether the operator forces the change past the gate (a reason is checked by the front end)
      */
     public Verdict check(TenantMover mover, Plan plan, boolean force) {
+        if (movingToNew(plan, Set.of()).isEmpty() && !raisesAWave(plan)) {
+            return Verdict.none(); // the shadow flag is not even read: a move back never waits on it
+        }
         Set<String> shadowed = mover.shadowed(shadowFlag);
         Set<String> moving = movingToNew(plan, shadowed);
         if (moving.isEmpty()) {
@@ -193,6 +196,15 @@ public final class ReadinessGate {
             }
         }
         return moving;
+    }
+
+    private static boolean raisesAWave(Plan plan) {
+        return plan.rules().stream()
+                .anyMatch(r -> r.kind().equals(dev.ferry.admin.tenants.Rule.Kind.WAVE.label())
+                        && r.percentAfter() != null
+                        && (r.percentBefore() == null
+                                || r.change().equals("created")
+                                || r.percentAfter() > r.percentBefore()));
     }
 
     private static boolean goesToNew(Migration before, Migration after, String tenant, java.time.Instant at) {
