@@ -7,12 +7,21 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
-/** A backend on loopback that answers every request with 200 and its own name, for a router to forward to. */
+/** A backend on loopback that answers every request with 200 and its own name (or a body per tenant). */
 public final class LoopbackBackend implements AutoCloseable {
     private final HttpServer server;
 
     public LoopbackBackend(String name) {
+        this(tenant -> "{\"backend\":\"" + name + "\"}");
+    }
+
+    /**
+     * A backend that answers every request with 200 and the body {@code answer} gives for its tenant ({@code
+     * X-Tenant-Id}): two of them answering alike for a tenant are what shadow reads find equal.
+     */
+    public LoopbackBackend(Function<String, String> answer) {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         } catch (IOException e) {
@@ -20,7 +29,8 @@ public final class LoopbackBackend implements AutoCloseable {
         }
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
-            byte[] body = ("{\"backend\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
+            String tenant = exchange.getRequestHeaders().getFirst("X-Tenant-Id");
+            byte[] body = answer.apply(tenant == null ? "" : tenant).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);

@@ -48,6 +48,17 @@ public final class RouterReplica implements AutoCloseable {
                 List.of("flags.source: file", "flags.file: " + flagsFile));
     }
 
+    /**
+     * Starts a replica on {@code flagsFile} in front of the two backends with more configuration ({@code
+     * "shadow.readiness.min-compared: 40"}), and waits until it is ready.
+     */
+    public static RouterReplica onFile(Path dir, Path flagsFile, URI legacy, URI fresh, List<String> config)
+            throws IOException {
+        List<String> flags = new java.util.ArrayList<>(List.of("flags.source: file", "flags.file: " + flagsFile));
+        flags.addAll(config);
+        return start(dir, List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh), flags);
+    }
+
     /** Starts a replica on {@code flagsFile} routing by {@code flag}, in front of no backend; waits until ready. */
     static RouterReplica start(Path dir, Path flagsFile, String flag) throws IOException {
         return start(
