@@ -2,6 +2,8 @@ package dev.ferry.admin.cli;
 
 import dev.ferry.admin.console.ConsoleServer;
 import dev.ferry.admin.console.LiveSplit;
+import dev.ferry.admin.readiness.ReadinessGate;
+import dev.ferry.admin.readiness.ShadowReader;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.Progress;
 import dev.ferry.admin.tenants.Status;
@@ -12,9 +14,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Serve the web console: tenants by backend, wave progress, a change planned then confirmed, the history,"
-                    + " the live split. It changes production routing, so its API needs the console token"
+                    + " the live split, shadowed tenants and their readiness (from every --router). It changes production routing, so its API needs the console token"
                     + " (Authorization: Bearer TOKEN); the page asks for it and for your name, recorded as 'by'.",
             "Runs until stopped (Ctrl-C)."
         })
@@ -60,6 +64,19 @@ final class ServeCommand implements Callable<Integer> {
                     + " http://127.0.0.1:9090")
     String prometheus;
 
+    @Mixin
+    RouterOptions replicas = new RouterOptions();
+
+    @Mixin
+    ShadowFlagOption shadowFlag = new ShadowFlagOption();
+
+    @Option(
+            names = "--require-readiness",
+            defaultValue = "${env:FLAGS_ADMIN_REQUIRE_READINESS:-false}",
+            description =
+                    "refuse a move to new of a tenant that is not shadowed too (env FLAGS_ADMIN_REQUIRE_READINESS)")
+    boolean requireReadiness;
+
     static final int MIN_TOKEN = 16;
 
     private final FlagsAdmin root;
@@ -86,7 +103,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ConsoleServer console;
         try {
-            console = ConsoleServer.start(address, token, mover, split, System.err);
+            console = ConsoleServer.start(address, token, mover, split, gate(), System.err);
         } catch (IOException e) {
             throw new BadInputException("cannot listen on " + listen + ": " + e.getMessage() + " (expected: a free"
                     + " port on an address of this machine; --listen 127.0.0.1:0 picks a free port)");
@@ -104,6 +121,10 @@ final class ServeCommand implements Callable<Integer> {
                 + (routerMetrics != null
                         ? "router metrics " + routerMetrics
                         : prometheus != null ? "Prometheus " + prometheus : "not configured (--router-metrics URL)"));
+        out.println("  shadow reads: flag " + shadowFlag.name + ", "
+                + (replicas.any()
+                        ? "readiness from " + replicas.urls().size() + " replica(s)"
+                        : "no --router given: a shadowed tenant's move is refused (its readiness cannot be read)"));
         if (!address.getAddress().isLoopbackAddress()) {
             out.println("  WARNING: listening beyond loopback on "
                     + address.getAddress().getHostAddress()
@@ -113,6 +134,11 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         new CountDownLatch(1).await();
         return ExitCode.OK;
+    }
+
+    private ReadinessGate gate() {
+        List<URI> routers = replicas.any() ? replicas.urls() : List.of();
+        return new ReadinessGate(new ShadowReader(replicas.timeout()), routers, shadowFlag.name, requireReadiness);
     }
 
     private LiveSplit split() {

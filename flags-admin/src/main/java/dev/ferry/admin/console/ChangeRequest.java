@@ -28,18 +28,20 @@ import java.util.Set;
  *   {"change": "remove", "tenants": ["acme"], "rule": "pinned"}
  * </pre>
  *
- * plus {@code by} (required: who, as {@code --by}), {@code reason}, {@code breakGlass}, and for an apply {@code
+ * plus {@code by} (required: who, as {@code --by}), {@code reason}, {@code breakGlass}, {@code forceUnready} (past
+ * the readiness gate, with a reason, as {@code --force-unready}), and for an apply {@code
  * revision} (required: the revision of the plan the operator saw). Tenants come as an array or as one string of ids
  * separated by spaces, commas or new lines. An unknown field is refused, naming it: a typo must not silently drop part
  * of a change that moves production traffic.
  */
-record ChangeRequest(Change change, Operator operator, String revision) {
+record ChangeRequest(Change change, Operator operator, String revision, boolean forceUnready) {
     private static final Map<String, Set<String>> FIELDS = Map.of(
             "move", Set.of("tenants", "to", "rule", "startsAt", "immediate"),
             "wave", Set.of("name", "percent", "groupId", "startsAt", "immediate", "knownTenants"),
             "pin", Set.of("tenants"),
             "remove", Set.of("tenants", "rule"));
-    private static final Set<String> COMMON = Set.of("change", "by", "reason", "breakGlass", "revision");
+    private static final Set<String> COMMON =
+            Set.of("change", "by", "reason", "breakGlass", "revision", "forceUnready");
 
     /**
      * @param apply whether the request applies a plan (then {@code revision} is required)
@@ -86,7 +88,13 @@ record ChangeRequest(Change change, Operator operator, String revision) {
                     + " there)");
         }
         Operator operator = new Operator(by.strip(), text(body, "reason"), breakGlass);
-        return new ChangeRequest(change(kind, body), operator, revision == null ? null : revision.strip());
+        boolean forceUnready = bool(body, "forceUnready");
+        if (forceUnready && operator.reason() == null) {
+            throw ApiException.badRequest("field 'forceUnready' without 'reason' (expected: \"reason\": \"why\";"
+                    + " the history records it with the readiness gates the move was forced past)");
+        }
+        return new ChangeRequest(
+                change(kind, body), operator, revision == null ? null : revision.strip(), forceUnready);
     }
 
     private static Change change(String kind, JsonNode body) {
@@ -115,7 +123,7 @@ record ChangeRequest(Change change, Operator operator, String revision) {
         };
     }
 
-    private static Set<String> tenants(JsonNode body, String field, boolean required) {
+    static Set<String> tenants(JsonNode body, String field, boolean required) {
         JsonNode node = body.get(field);
         Set<String> ids;
         if (node == null || node.isNull()) {

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.admin.json.JsonViews;
+import dev.ferry.admin.readiness.FleetReadiness;
+import dev.ferry.admin.readiness.ReadinessGate;
+import dev.ferry.admin.readiness.ShadowReader;
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.HistoryEntry;
 import dev.ferry.admin.tenants.Lead;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.OneWayGuard;
+import dev.ferry.admin.tenants.Operator;
 import dev.ferry.admin.tenants.Placement;
 import dev.ferry.admin.tenants.Plan;
 import dev.ferry.admin.tenants.Rule;
@@ -41,21 +45,28 @@ import java.util.function.Supplier;
  *   POST /api/apply               a change, written only if the flag is still at the plan's revision
  *   GET  /api/history?tenant=&amp;last=   who changed what, when, why
  *   GET  /api/split               requests per second to legacy and to new
+ *   GET  /api/shadow              shadowed tenants and their readiness, read from every replica
+ *   POST /api/shadow              shadow tenants, or stop: {"tenants": [...], "shadowed": true, "by": "jane"}
  * </pre>
+ *
+ * A plan or an apply that moves tenants to new carries what the readiness gate says ({@code readiness}); an apply the
+ * gate refuses is answered 422 with nothing written, unless {@code forceUnready} and a {@code reason} are given.
  */
 final class ConsoleApi {
     static final String ENDPOINTS = "GET /api/status, GET /api/tenants, GET /api/tenants/{id}, POST /api/plan,"
-            + " POST /api/apply, GET /api/history, GET /api/split";
+            + " POST /api/apply, GET /api/history, GET /api/split, GET /api/shadow, POST /api/shadow";
     private static final int DEFAULT_LIMIT = 500;
     private static final int MAX_LIMIT = 100_000;
 
     private final TenantMover mover;
     private final LiveSplit split;
+    private final ReadinessGate gate;
     private final PrintStream log;
 
-    ConsoleApi(TenantMover mover, LiveSplit split, PrintStream log) {
+    ConsoleApi(TenantMover mover, LiveSplit split, ReadinessGate gate, PrintStream log) {
         this.mover = mover;
         this.split = split;
+        this.gate = gate;
         this.log = log;
     }
 
@@ -97,6 +108,14 @@ final class ConsoleApi {
                 expect(method, "GET", route);
                 known(query, route);
                 yield split.read();
+            }
+            case "/api/shadow" -> {
+                known(query, route);
+                if (method.equals("POST")) {
+                    yield shadow(body.get());
+                }
+                expect(method, "GET", route);
+                yield shadow();
             }
             default ->
                 throw new ApiException(
@@ -230,7 +249,13 @@ final class ConsoleApi {
     private ObjectNode plan(JsonNode body) {
         ChangeRequest request = ChangeRequest.parse(body, false);
         Plan plan = mover.plan(request.change(), request.operator());
-        return timed(JsonViews.plan(plan, true).put("by", request.operator().name()), request);
+        ObjectNode document =
+                timed(JsonViews.plan(plan, true).put("by", request.operator().name()), request);
+        if (!plan.refused()) {
+            document.set(
+                    "readiness", JsonViews.gate(gate.check(mover, plan, request.forceUnready()), gate.shadowFlag()));
+        }
+        return document;
     }
 
     /** When the change's moves take effect: one instant for the fleet (null: at once), and how far ahead. */
@@ -242,9 +267,21 @@ final class ConsoleApi {
 
     private ObjectNode apply(JsonNode body) {
         ChangeRequest request = ChangeRequest.parse(body, true);
+        Operator operator = request.operator();
+        Plan planned = mover.plan(request.change(), operator);
+        ReadinessGate.Verdict verdict = null;
+        if (!planned.refused()) {
+            verdict = gate.check(mover, planned, request.forceUnready());
+            if (verdict.refused()) {
+                throw readinessRefused(request, planned, verdict);
+            }
+            if (verdict.overridden()) {
+                operator = new Operator(operator.name(), verdict.reason(operator.reason()), operator.breakGlass());
+            }
+        }
         Plan plan;
         try {
-            plan = mover.apply(request.change(), request.operator(), request.revision());
+            plan = mover.apply(request.change(), operator, request.revision());
         } catch (StalePlanException e) {
             throw new ApiException(
                     409,
@@ -254,6 +291,9 @@ final class ConsoleApi {
         }
         ObjectNode document =
                 timed(JsonViews.plan(plan, false).put("by", request.operator().name()), request);
+        if (verdict != null) {
+            document.set("readiness", JsonViews.gate(verdict, gate.shadowFlag()));
+        }
         if (plan.refused()) {
             List<String> why = new ArrayList<>();
             plan.refusals().forEach(r -> why.add(r.message()));
@@ -271,14 +311,96 @@ final class ConsoleApi {
         }
         if (plan.writes()) {
             log.println("flags-admin console: " + request.operator().name() + " applied '" + plan.operation() + "'"
-                    + (request.operator().reason() == null
-                            ? ""
-                            : " (reason: " + request.operator().reason() + ")")
+                    + (operator.reason() == null ? "" : " (reason: " + operator.reason() + ")")
                     + ": " + plan.moves().size() + " tenant(s) moved now, revision "
                     + plan.before().revision()
                     + " → " + plan.revision());
         }
         return document;
+    }
+
+    /** 422, nothing written: the shadowed tenants below the bar, or without readiness, each with its reasons. */
+    private ApiException readinessRefused(ChangeRequest request, Plan planned, ReadinessGate.Verdict verdict) {
+        List<String> why = new ArrayList<>();
+        for (ReadinessGate.Blocked b : verdict.blocked()) {
+            why.add(b.tenant() + ": " + String.join("; ", b.reasons()));
+        }
+        ObjectNode document =
+                timed(JsonViews.plan(planned, true).put("by", request.operator().name()), request);
+        document.set("readiness", JsonViews.gate(verdict, gate.shadowFlag()));
+        ObjectNode extra = JsonViews.JSON.createObjectNode();
+        extra.set("plan", document);
+        return new ApiException(
+                422,
+                "refused by the readiness gate",
+                String.join(" | ", why) + ". Nothing was written (expected: tenants whose shadow reads reached the bar;"
+                        + " to move them anyway, plan it again with force past readiness and a reason,"
+                        + " \"forceUnready\": true, \"reason\": \"...\"; the history records it)",
+                extra);
+    }
+
+    // ---------------------------------------------------------------- shadow reads
+
+    /** The shadowed tenants (and any other a replica tallies), each with its readiness for the fleet. */
+    private ObjectNode shadow() {
+        Set<String> shadowed = mover.shadowed(gate.shadowFlag());
+        ObjectNode o = JsonViews.JSON
+                .createObjectNode()
+                .put("shadowFlag", gate.shadowFlag())
+                .put("source", mover.source())
+                .put("requireReadiness", gate.require());
+        ArrayNode routers = o.putArray("routers");
+        gate.routers().forEach(r -> routers.add(r.toString()));
+        ArrayNode problems = o.putArray("problems");
+        ArrayNode tenants = o.putArray("tenants");
+        ShadowReader.Fleet fleet = gate.fleet();
+        if (fleet == null) {
+            o.put(
+                    "note",
+                    "no router replica given: start flags-admin serve with --router URL for every replica to see"
+                            + " readiness (a shadowed tenant's move is refused until then)");
+            shadowed.forEach(t -> tenants.add(JsonViews.readiness(FleetReadiness.of(t, List.of()), true)));
+            return o;
+        }
+        fleet.otherFlags(gate.shadowFlag()).forEach(problems::add);
+        fleet.replicas().stream().filter(r -> !r.usable()).forEach(r -> problems.add(r.problem()));
+        Set<String> all = new java.util.TreeSet<>(shadowed);
+        all.addAll(fleet.tenants());
+        all.forEach(t -> tenants.add(JsonViews.readiness(fleet.readiness(t), shadowed.contains(t))));
+        return o;
+    }
+
+    private ObjectNode shadow(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest("the body is not a JSON object (expected: {\"tenants\": [\"acme\"],"
+                    + " \"shadowed\": true, \"by\": \"jane\"})");
+        }
+        for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!List.of("tenants", "shadowed", "by").contains(field)) {
+                throw ApiException.badRequest("unknown field " + field + " (expected: by, shadowed, tenants)");
+            }
+        }
+        JsonNode on = body.get("shadowed");
+        if (on == null || !on.isBoolean()) {
+            throw ApiException.badRequest(
+                    "field 'shadowed' is " + on + " (expected: true to shadow the tenants," + " false to stop)");
+        }
+        JsonNode by = body.get("by");
+        Operator operator = new Operator(by == null || !by.isTextual() ? null : by.asText(), null, false);
+        Set<String> tenants = ChangeRequest.tenants(body, "tenants", true);
+        Set<String> after = on.asBoolean()
+                ? mover.shadow(gate.shadowFlag(), tenants, Set.of())
+                : mover.shadow(gate.shadowFlag(), Set.of(), tenants);
+        log.println("flags-admin console: " + operator.name() + (on.asBoolean() ? " shadowed " : " stopped shadowing ")
+                + String.join(", ", tenants) + " (shadow flag " + gate.shadowFlag() + " lists " + after.size() + ")");
+        ObjectNode o = JsonViews.JSON
+                .createObjectNode()
+                .put("shadowFlag", gate.shadowFlag())
+                .put("by", operator.name());
+        ArrayNode list = o.putArray("shadowed");
+        after.forEach(list::add);
+        return o;
     }
 
     // ---------------------------------------------------------------- input

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ferry.admin.json.JsonViews;
+import dev.ferry.admin.readiness.ReadinessGate;
 import dev.ferry.admin.tenants.BadInputException;
 import dev.ferry.admin.tenants.ConflictException;
 import dev.ferry.admin.tenants.StoreUnavailableException;
@@ -73,6 +74,20 @@ public final class ConsoleServer implements AutoCloseable {
     public static ConsoleServer start(
             InetSocketAddress listen, String token, TenantMover mover, LiveSplit split, PrintStream log)
             throws IOException {
+        return start(listen, token, mover, split, ReadinessGate.withoutRouters("ferry.shadow"), log);
+    }
+
+    /**
+     * @param gate the readiness gate of moves to new, and the replicas whose shadow reads the console shows
+     */
+    public static ConsoleServer start(
+            InetSocketAddress listen,
+            String token,
+            TenantMover mover,
+            LiveSplit split,
+            ReadinessGate gate,
+            PrintStream log)
+            throws IOException {
         if (token == null || token.isBlank()) {
             throw new BadInputException(
                     "no console token (expected: --console-token TOKEN or" + " FLAGS_ADMIN_CONSOLE_TOKEN)");
@@ -91,7 +106,7 @@ public final class ConsoleServer implements AutoCloseable {
                     return t;
                 },
                 new ThreadPoolExecutor.CallerRunsPolicy());
-        ConsoleServer console = new ConsoleServer(server, pool, token, new ConsoleApi(mover, split, log), log);
+        ConsoleServer console = new ConsoleServer(server, pool, token, new ConsoleApi(mover, split, gate, log), log);
         server.createContext("/", console::handle);
         server.setExecutor(pool);
         server.start();

@@ -40,8 +40,26 @@ public final class ReadinessGate {
         this.require = require;
     }
 
+    /** No replica to ask, the default shadow flag, readiness not required: every shadowed tenant's move refused. */
+    public static ReadinessGate withoutRouters(String shadowFlag) {
+        return new ReadinessGate(new ShadowReader(java.time.Duration.ofSeconds(3)), List.of(), shadowFlag, false);
+    }
+
     public String shadowFlag() {
         return shadowFlag;
+    }
+
+    public List<URI> routers() {
+        return routers;
+    }
+
+    public boolean require() {
+        return require;
+    }
+
+    /** Every replica's tallies, or null when no replica is given. */
+    public ShadowReader.Fleet fleet() {
+        return routers.isEmpty() ? null : reader.all(routers);
     }
 
     /**

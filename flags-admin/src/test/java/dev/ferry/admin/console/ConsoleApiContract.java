@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.admin.readiness.ReadinessGate;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.MigrationStore;
 import dev.ferry.admin.tenants.Operator;
@@ -48,6 +49,11 @@ abstract class ConsoleApiContract {
         return LiveSplit.none();
     }
 
+    /** The shadow flag the console reads and writes (one of its own per test on a server). */
+    protected String shadowFlag() {
+        return "ferry.shadow";
+    }
+
     @BeforeEach
     void startConsole() throws IOException {
         store = newStore();
@@ -56,6 +62,7 @@ abstract class ConsoleApiContract {
                 TOKEN,
                 new TenantMover(store, Clock.systemUTC(), Progress.none()),
                 split(),
+                ReadinessGate.withoutRouters(shadowFlag()),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         api = new ConsoleClient(server.uri(), TOKEN);
     }
@@ -107,6 +114,84 @@ abstract class ConsoleApiContract {
         assertThat(wrong.status()).isEqualTo(401);
         assertThat(wrong.json().path("detail").asText()).contains("the console token is wrong");
         assertThat(right.status()).isEqualTo(200);
+    }
+
+    // ------------------------------------------------------------------ shadow reads and the readiness gate
+
+    @Test
+    void shadowsATenantAndRefusesItsMoveUntilForcedWithAReasonTheHistoryKeeps() {
+        ConsoleClient.Response on = api.post(
+                "/api/shadow",
+                ConsoleClient.JSON
+                        .createObjectNode()
+                        .put("tenants", "acme")
+                        .put("shadowed", true)
+                        .put("by", "jane"));
+        assertThat(on.status()).as(on.text()).isEqualTo(200);
+        assertThat(on.json().path("shadowed").get(0).asText()).isEqualTo("acme");
+        JsonNode shadow = api.get("/api/shadow").json();
+        assertThat(shadow.path("shadowFlag").asText()).isEqualTo(shadowFlag());
+        assertThat(shadow.path("tenants").get(0).path("tenant").asText()).isEqualTo("acme");
+        assertThat(shadow.path("tenants").get(0).path("known").asBoolean()).isFalse();
+        assertThat(shadow.path("note").asText()).contains("--router");
+
+        JsonNode plan = api.post("/api/plan", move("new", "acme")).json();
+        assertThat(plan.path("readiness").path("refused").asBoolean()).isTrue();
+        assertThat(plan.path("readiness").path("blocked").get(0).path("tenant").asText())
+                .isEqualTo("acme");
+        ConsoleClient.Response refused = api.post(
+                "/api/apply",
+                move("new", "acme").put("revision", plan.path("revision").asText()));
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.json().path("error").asText()).isEqualTo("refused by the readiness gate");
+        assertThat(refused.json().path("detail").asText())
+                .contains("acme: readiness unknown: no router replica was asked")
+                .contains("Nothing was written");
+        assertThat(refused.json().path("plan").path("readiness").path("refused").asBoolean())
+                .isTrue();
+        assertThat(backendOf("acme")).isEqualTo("legacy");
+        assertThat(api.post(
+                                "/api/apply",
+                                move("new", "acme")
+                                        .put("forceUnready", true)
+                                        .put("revision", plan.path("revision").asText()))
+                        .status())
+                .as("forced without a reason")
+                .isEqualTo(400);
+
+        ConsoleClient.Response forced = api.post(
+                "/api/apply",
+                move("new", "acme")
+                        .put("forceUnready", true)
+                        .put("reason", "pilot deadline")
+                        .put("revision", plan.path("revision").asText()));
+
+        assertThat(forced.status()).as(forced.text()).isEqualTo(200);
+        assertThat(forced.json().path("readiness").path("forced").asBoolean()).isTrue();
+        assertThat(backendOf("acme")).isEqualTo("new");
+        JsonNode entry =
+                api.get("/api/history?tenant=acme").json().path("entries").get(0);
+        assertThat(entry.path("reason").asText()).isEqualTo("pilot deadline [forced past readiness: acme (unknown)]");
+    }
+
+    @Test
+    void refusesAShadowChangeThatSaysNeitherOnNorOffOrNamesABadTenant() {
+        ConsoleClient.Response neither = api.post(
+                "/api/shadow",
+                ConsoleClient.JSON.createObjectNode().put("tenants", "acme").put("by", "jane"));
+        ConsoleClient.Response bad = api.post(
+                "/api/shadow",
+                ConsoleClient.JSON
+                        .createObjectNode()
+                        .put("tenants", "no/such")
+                        .put("shadowed", true)
+                        .put("by", "jane"));
+
+        assertThat(neither.status()).isEqualTo(400);
+        assertThat(neither.json().path("detail").asText()).contains("field 'shadowed' is null (expected: true");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("detail").asText()).contains("'no/such'").contains("expected: 1-64 characters");
     }
 
     // ------------------------------------------------------------------ plan, then apply exactly that plan

@@ -38,9 +38,15 @@ class ConsoleApiIT extends ConsoleApiContract {
         return new UnleashAdminStore(unleash.admin(), RunningUnleash.PROJECT, RunningUnleash.ENVIRONMENT, flag);
     }
 
+    @Override
+    protected String shadowFlag() {
+        return flag + ".shadow";
+    }
+
     @AfterEach
     void archiveFlag() {
         unleash.archive(flag);
+        unleash.archive(shadowFlag());
     }
 
     @Test
