@@ -105,7 +105,7 @@
     clearInterval(splitTimer);
     clearInterval(statusTimer);
     splitTimer = setInterval(refreshSplit, SPLIT_EVERY_MS);
-    statusTimer = setInterval(refreshStatus, STATUS_EVERY_MS);
+    statusTimer = setInterval(() => { refreshStatus(); refreshShadow(); }, STATUS_EVERY_MS);
   }
 
   function signOut(why) {
@@ -122,6 +122,7 @@
   // ------------------------------------------------------------------ reading
 
   function refreshAll() {
+    refreshShadow();
     refreshStatus();
     refreshTenants();
     refreshHistory();
@@ -164,6 +165,61 @@
       }
       body.append(tr);
     }
+  }
+
+  // ------------------------------------------------------------------ shadow reads
+
+  const fixed = (x, digits) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
+
+  async function refreshShadow() {
+    let s;
+    try {
+      s = await api("GET", "/api/shadow");
+    } catch (e) {
+      if (e.status !== 401) {
+        $("shadow-summary").textContent = "Cannot read shadow reads: " + e.message;
+      }
+      return;
+    }
+    const shadowed = s.tenants.filter((t) => t.shadowed).length;
+    $("shadow-summary").textContent = "Shadow flag " + s.shadowFlag + ": " + shadowed + " tenant(s) shadowed; evidence from "
+      + s.routers.length + " replica(s)" + (s.requireReadiness ? "; readiness required for every move to new" : "")
+      + "." + (s.note ? " " + s.note + "." : "");
+    $("shadow-problems").replaceChildren(...s.problems.map((p) => el("li", p)));
+    const body = $("shadow-table").querySelector("tbody");
+    body.replaceChildren();
+    for (const t of s.tenants) {
+      const ready = t.ready ? "yes" : t.known ? "no" : "unknown";
+      const tr = el("tr", null, { "data-tenant": t.tenant, "data-ready": ready, "data-shadowed": String(t.shadowed) });
+      const fields = [];
+      for (const [route, list] of Object.entries((t.report && t.report.topFields) || {})) {
+        fields.push(route + ": " + list.map((f) => f.field + " (" + f.count + ")").join(", "));
+      }
+      tr.append(el("td", t.tenant), el("td", t.shadowed ? "yes" : "no"), el("td", t.compared === null ? "–" : t.compared),
+        el("td", t.matched === null ? "–" : t.matched), el("td", fixed(t.lowerBound, 4)),
+        el("td", ready, { "class": "ready" }), el("td", t.failures.join("; "), { "class": "gates" }),
+        el("td", fields.join(" | "), { "class": "fields" }));
+      body.append(tr);
+    }
+  }
+
+  async function shadowChange(on) {
+    message("shadow-error", "");
+    const tenants = $("shadow-tenants").value.trim();
+    if (!tenants) {
+      message("shadow-error", "Name at least one tenant.");
+      return;
+    }
+    try {
+      await api("POST", "/api/shadow", { tenants, shadowed: on, by: sessionStorage.getItem(OPERATOR) });
+    } catch (e) {
+      if (e.status !== 401) {
+        message("shadow-error", e.message);
+      }
+      return;
+    }
+    $("shadow-tenants").value = "";
+    refreshShadow();
   }
 
   let searchTimer = null;
@@ -295,6 +351,7 @@
       if (value("change-starts-at")) request.startsAt = value("change-starts-at");
     }
     if ((kind === "move" || kind === "wave") && $("change-immediate").checked) request.immediate = true;
+    if (kind !== "pin" && $("change-force-unready").checked) request.forceUnready = true;
     if (value("change-reason")) request.reason = value("change-reason");
     if ($("change-break-glass").checked) request.breakGlass = true;
     return request;
@@ -305,6 +362,10 @@
     message("change-error", "");
     show("result", false);
     const request = changeRequest();
+    if (request.forceUnready && !request.reason) {
+      message("change-error", "Forcing past readiness needs a reason: the history records it with the failing gates.");
+      return;
+    }
     if (request.breakGlass && !request.reason) {
       message("change-error", "Break glass needs a reason: it is kept with the moved-back marker and in the history.");
       return;
@@ -327,11 +388,20 @@
     $("plan-operation").textContent = plan.operation;
     const refused = plan.refused;
     const breakGlass = plan.breakGlass && plan.refusals.length > 0;
+    const readiness = plan.readiness || null;
+    const readinessRefused = !!(readiness && readiness.refused);
     let verdict;
     let text;
     if (refused) {
       verdict = "refused";
       text = "Refused by the one-way guard: nothing can be written.";
+    } else if (readinessRefused) {
+      verdict = "readiness-refused";
+      text = "Refused by the readiness gate: shadowed tenants below the bar, or their readiness cannot be read. Nothing"
+        + " can be written; tick Force past readiness and give a reason to move them anyway.";
+    } else if (readiness && readiness.forced && plan.writes) {
+      verdict = "forced";
+      text = "Forced past the readiness gate: the history records it with your reason and the failing gates.";
     } else if (!plan.writes) {
       verdict = "nothing";
       text = "Nothing to write: the flag already says this.";
@@ -367,11 +437,33 @@
     show("plan-moves", rows.length > 0);
     $("plan-rules").replaceChildren(...plan.rules.map((r) => el("li", "rule " + r.rule + " " + r.change + ": " + r.description)));
     $("plan-notes").replaceChildren(...plan.notes.map((n) => el("li", "Note: " + n)));
+    renderReadiness(readiness);
     const confirm = $("confirm-button");
-    confirm.disabled = refused || !plan.writes;
+    confirm.disabled = refused || readinessRefused || !plan.writes;
     confirm.classList.toggle("breakglass", plan.breakGlass);
     confirm.textContent = plan.breakGlass ? "Confirm break-glass change" : "Confirm";
     show("plan", true);
+  }
+
+  function renderReadiness(r) {
+    const any = r && (r.blocked.length || r.tenants.length || r.notes.length);
+    show("plan-readiness", !!any);
+    if (!any) {
+      return;
+    }
+    const v = $("plan-readiness-verdict");
+    v.dataset.readiness = r.refused ? "refused" : r.forced ? "forced" : r.blocked.length ? "refused" : "ready";
+    v.textContent = r.refused
+      ? "Readiness (shadow flag " + r.shadowFlag + "): not ready to move to new:"
+      : r.forced
+        ? "Readiness (shadow flag " + r.shadowFlag + "): forced past for:"
+        : "Readiness (shadow flag " + r.shadowFlag + "):";
+    $("plan-readiness-blocked").replaceChildren(...r.blocked.map((b) =>
+      el("li", b.tenant + ": " + b.reasons.join("; "), { "data-tenant": b.tenant, "data-gates": b.gates.join(" ") })));
+    $("plan-readiness-ready").replaceChildren(...r.tenants.filter((t) => t.ready).map((t) =>
+      el("li", t.tenant + " is ready: compared " + t.compared + ", matched " + t.matched + ", lower bound "
+        + fixed(t.lowerBound, 4), { "data-tenant": t.tenant })));
+    $("plan-readiness-notes").replaceChildren(...r.notes.map((n) => el("li", "Note: " + n)));
   }
 
   async function confirmPlan() {
@@ -436,6 +528,8 @@
       $("plan-button").textContent = $("change-break-glass").checked ? "Plan break-glass change" : "Plan";
     });
     $("confirm-button").addEventListener("click", confirmPlan);
+    $("shadow-form").addEventListener("submit", (e) => { e.preventDefault(); shadowChange(true); });
+    $("shadow-off-button").addEventListener("click", () => shadowChange(false));
     $("cancel-button").addEventListener("click", cancelPlan);
     kindChanged();
     if (sessionStorage.getItem(TOKEN)) {

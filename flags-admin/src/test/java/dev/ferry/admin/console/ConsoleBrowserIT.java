@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.admin.cli.LoopbackBackend;
 import dev.ferry.admin.cli.RouterReplica;
+import dev.ferry.admin.readiness.ReadinessGate;
+import dev.ferry.admin.readiness.ShadowReader;
 import dev.ferry.admin.tenants.Change;
 import dev.ferry.admin.tenants.FlagsFileStore;
 import dev.ferry.admin.tenants.Migration;
@@ -19,6 +21,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -128,11 +133,16 @@ class ConsoleBrowserIT {
     }
 
     private void serve(LiveSplit split) throws IOException {
+        serve(split, ReadinessGate.withoutRouters("ferry.shadow"));
+    }
+
+    private void serve(LiveSplit split, ReadinessGate gate) throws IOException {
         console = ConsoleServer.start(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 TOKEN,
                 new TenantMover(store, Clock.systemUTC(), Progress.none()),
                 split,
+                gate,
                 new PrintStream(new ByteArrayOutputStream(), true));
         browser.get(console.uri().toString());
     }
@@ -284,6 +294,73 @@ class ConsoleBrowserIT {
                         .backend()
                         .tag())
                 .isEqualTo("new");
+    }
+
+    @Test
+    void showsAShadowedTenantsReadinessRefusesItsMoveAndMovesItForcedWithAReason() throws Exception {
+        RouterReplica replica = startRouter(); // its backends answer {"backend": "legacy"} and {"backend": "new"}
+        serve(
+                LiveSplit.none(),
+                new ReadinessGate(
+                        new ShadowReader(Duration.ofSeconds(3)), List.of(replica.adminUrl()), "ferry.shadow", false));
+        signIn(TOKEN, "jane");
+        waitUntil(() -> text("count-new"), t -> t.equals("1"));
+
+        // shadow hooli from the page; the replica reads the flags file, then asks both backends for hooli's GETs
+        type("shadow-tenants", "hooli");
+        click("shadow-on-button");
+        waitUntil(
+                () -> browser.findElements(By.cssSelector("#shadow-table tr[data-tenant=hooli]")), r -> r.size() == 1);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest tally = HttpRequest.newBuilder(replica.adminUrl().resolve("/shadow/tenants/hooli"))
+                .build();
+        waitUntil(
+                () -> http.send(tally, HttpResponse.BodyHandlers.ofString()).body(),
+                b -> b.contains("\"shadowed\":true"));
+        assertThat(replica.send("hooli", 10)).isEqualTo("legacy");
+        waitUntil(
+                () -> http.send(tally, HttpResponse.BodyHandlers.ofString()).body(),
+                b -> b.contains("\"observed\":10"));
+
+        // its readiness: 10 compared, none matching, the field that differs named
+        browser.navigate().refresh();
+        WebElement row = waitUntil(
+                () -> browser.findElement(By.cssSelector("#shadow-table tr[data-tenant=hooli]")),
+                r -> r.getText().contains(" 10 "));
+        assertThat(row.getAttribute("data-ready")).isEqualTo("no");
+        assertThat(row.findElement(By.cssSelector("td.gates")).getText()).contains("match_lower_bound");
+        assertThat(row.findElement(By.cssSelector("td.fields")).getText()).contains("backend");
+        screenshot("shadow");
+
+        // a move of hooli is refused below the bar, nothing to confirm
+        type("change-tenants", "hooli");
+        click("plan-button");
+        waitUntil(() -> attribute("plan-verdict", "data-verdict"), v -> v.equals("readiness-refused"));
+        WebElement blocked = browser.findElement(By.cssSelector("#plan-readiness-blocked li"));
+        assertThat(blocked.getAttribute("data-tenant")).isEqualTo("hooli");
+        assertThat(blocked.getAttribute("data-gates")).contains("match_lower_bound", "min_compared");
+        assertThat(find("confirm-button").isEnabled()).isFalse();
+        screenshot("readiness-refused");
+
+        // forced with a reason: written, and the history says what it went past
+        click("change-force-unready");
+        type("change-reason", "demo deadline");
+        click("plan-button");
+        waitUntil(() -> attribute("plan-verdict", "data-verdict"), v -> v.equals("forced"));
+        click("confirm-button");
+        waitUntil(() -> attribute("result", "data-result"), r -> r.equals("written"));
+        assertThat(store.read()
+                        .migration()
+                        .place("hooli", Migration.EVENTUALLY)
+                        .backend()
+                        .tag())
+                .isEqualTo("new");
+        waitUntil(
+                () -> browser.findElements(By.cssSelector("#history-table tbody tr")),
+                rows -> !rows.isEmpty()
+                        && rows.get(0)
+                                .getText()
+                                .contains("demo deadline [forced past readiness: hooli (match_lower_bound"));
     }
 
     // ------------------------------------------------------------------ helpers
