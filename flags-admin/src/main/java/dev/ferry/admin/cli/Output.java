@@ -81,6 +81,9 @@ final class Output {
                     m.enabled()
                             ? "No rules: an enabled flag without rules sends EVERY tenant to new."
                             : "No rules yet: every tenant is on legacy.");
+            if (shadow != null) {
+                shadowStatus(shadow);
+            }
             flush();
             return;
         }
@@ -426,7 +429,8 @@ final class Output {
         if (json) {
             ObjectNode o =
                     JsonViews.JSON.createObjectNode().put("shadowFlag", flag).put("source", source);
-            routers.forEach(r -> o.withArray("routers").add(r.toString()));
+            com.fasterxml.jackson.databind.node.ArrayNode urls = o.putArray("routers");
+            routers.forEach(r -> urls.add(r.toString()));
             com.fasterxml.jackson.databind.node.ArrayNode list = o.putArray("tenants");
             tenants.forEach(t -> list.add(JsonViews.readiness(t, shadowed.contains(t.tenant()))));
             problems.forEach(o.putArray("problems")::add);

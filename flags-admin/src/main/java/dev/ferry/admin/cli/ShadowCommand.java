@@ -1,5 +1,6 @@
 package dev.ferry.admin.cli;
 
+import dev.ferry.admin.json.JsonViews;
 import dev.ferry.admin.readiness.ShadowReader;
 import dev.ferry.admin.readiness.TenantReadiness;
 import dev.ferry.admin.tenants.Backend;
@@ -197,9 +198,10 @@ final class ShadowCommand implements Callable<Integer> {
             }
             var out = spec.commandLine().getOut();
             if (root(spec).json) {
-                var o = dev.ferry.admin.json.JsonViews.JSON.createObjectNode().put("reset", problems.isEmpty());
+                var o = JsonViews.JSON.createObjectNode().put("reset", problems.isEmpty());
                 named.forEach(o.putArray("tenants")::add);
-                routers.forEach(r -> o.withArray("routers").add(r.toString()));
+                var list = o.putArray("routers");
+                routers.forEach(r -> list.add(r.toString()));
                 problems.forEach(o.putArray("problems")::add);
                 out.println(o.toPrettyString());
             } else if (problems.isEmpty()) {

@@ -3,9 +3,11 @@ package dev.ferry.admin.readiness;
 import dev.ferry.admin.tenants.Backend;
 import dev.ferry.admin.tenants.Migration;
 import dev.ferry.admin.tenants.Plan;
+import dev.ferry.admin.tenants.Rule;
 import dev.ferry.admin.tenants.TenantMover;
 import dev.ferry.admin.tenants.Text;
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -218,14 +220,14 @@ public final class ReadinessGate {
 
     private static boolean raisesAWave(Plan plan) {
         return plan.rules().stream()
-                .anyMatch(r -> r.kind().equals(dev.ferry.admin.tenants.Rule.Kind.WAVE.label())
+                .anyMatch(r -> r.kind().equals(Rule.Kind.WAVE.label())
                         && r.percentAfter() != null
                         && (r.percentBefore() == null
                                 || r.change().equals("created")
                                 || r.percentAfter() > r.percentBefore()));
     }
 
-    private static boolean goesToNew(Migration before, Migration after, String tenant, java.time.Instant at) {
+    private static boolean goesToNew(Migration before, Migration after, String tenant, Instant at) {
         return before.place(tenant, at).backend() == Backend.LEGACY
                 && after.place(tenant, at).backend() == Backend.NEW;
     }

@@ -138,6 +138,31 @@ class ShadowCommandTest {
     }
 
     @Test
+    void refusesAWaveThatWouldTakeAShadowedTenantNotReadyAndLetsAMoveBackThroughUnread() throws Exception {
+        Cli.run("--file", file, "shadow", "on", "acme");
+        String before = Files.readString(flags);
+
+        Cli.Result wave = Cli.run("--file", file, "wave", "wave-1", "--percent", "100", "--immediate");
+
+        assertThat(wave.exitCode()).as(wave.out()).isEqualTo(ExitCode.REFUSED);
+        assertThat(wave.out()).contains("REFUSED by the readiness gate").contains("  acme:");
+        assertThat(Files.readString(flags)).isEqualTo(before);
+
+        // a shadow flag the router would not read: a move to new cannot pass, a move back never reads it
+        int at = before.indexOf("\"ferry.shadow\"");
+        Files.writeString(
+                flags,
+                before.substring(0, at) + before.substring(at).replace("\"inverted\": false", "\"inverted\": true"));
+        assertThat(Cli.run("--file", file, "move", "initech", "--to", "new").err())
+                .contains("shadow flag ferry.shadow in flags file")
+                .contains("is not a list of tenants as the router reads it");
+        Cli.Result back =
+                Cli.run("--file", file, "move", "globex", "--to", "legacy", "--break-glass", "--reason", "data repair");
+        assertThat(back.exitCode()).as(back.out() + back.err()).isEqualTo(ExitCode.OK);
+        assertThat(back.out()).doesNotContain("readiness");
+    }
+
+    @Test
     void refusesForceWithoutAReason() {
         Cli.run("--file", file, "shadow", "on", "acme");
 

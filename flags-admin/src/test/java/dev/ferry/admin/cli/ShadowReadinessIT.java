@@ -207,6 +207,10 @@ class ShadowReadinessIT {
         assertThat(show.out())
                 .containsPattern("hooli\\s+yes\\s+12\\s+0\\s+0\\.\\d{4}\\s+NO")
                 .contains("total");
+        Cli.Result status = run("status", "--router", routers());
+        assertThat(status.out())
+                .contains("Shadow reads (flag ferry.shadow):")
+                .containsPattern("  hooli\\s+yes\\s+12\\s+0\\s+0\\.\\d{4}\\s+NO");
         JsonNode hooli = show("hooli");
         assertThat(hooli.path("report").path("topFields").toString()).contains("total");
 
