@@ -44,7 +44,8 @@ import picocli.CommandLine.ScopeType;
                     + " the wrong shape (reported, left as it is); doctor: a check found a problem",
             "2:bad input: a malformed tenant id, an unknown rule, a missing flag or file, wrong options",
             "3:the store cannot be used: Unleash unreachable, the token refused (401/403), Unleash refusing the"
-                    + " request, a flags file that cannot be read or written; fleet, doctor: a replica did not answer",
+                    + " request, a flags file that cannot be read or written; fleet, doctor, shadow show, shadow reset: a"
+                    + " replica did not answer",
             "4:written, but not every replica given to --wait-for-fleet routed by it within --fleet-timeout",
             "70:a bug in flags-admin (the stack trace is printed)"
         },
@@ -59,6 +60,7 @@ import picocli.CommandLine.ScopeType;
             "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" doctor --router http://127.0.0.1:9901",
             "  flags-admin --unleash http://127.0.0.1:4242 --token \"$ADMIN_TOKEN\" status",
             "  flags-admin --file ferry-demo/flags.json serve --console-token \"$(openssl rand -hex 16)\"",
+            "  flags-admin --file ferry-demo/flags.json shadow show --router http://127.0.0.1:9901",
             "See docs/flags-admin.md."
         })
 public final class FlagsAdmin implements Callable<Integer> {
