@@ -14,7 +14,8 @@ import java.time.Duration;
 
 /**
  * A router replica's admin port, asked over HTTP/1.1 with one timeout for the connect and the answer: what it answered
- * as JSON, or why there is no answer, in words that name the address.
+ * as JSON, or why there is no answer, in words that name the address. {@link FleetCheck} asks it for the routing
+ * state, the readiness package for the shadow tallies: one way to reach a replica.
  */
 public final class AdminPort {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,13 +1,8 @@
 package dev.ferry.admin.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.admin.tenants.Lead;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,17 +14,10 @@ import java.util.Map;
  * them: replicas that hold the same routing table (a digest of the routing flag's definition) route every tenant alike.
  */
 public final class FleetCheck {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpClient http;
-    private final Duration timeout;
+    private final AdminPort port;
 
     public FleetCheck(Duration timeout) {
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build();
+        this.port = new AdminPort(timeout);
     }
 
     /** One replica as it answered, or why it could not. */
@@ -144,69 +132,45 @@ public final class FleetCheck {
 
     private Replica ask(URI router) {
         URI state = router.resolve("/routing/state");
-        try {
-            long sent = System.currentTimeMillis();
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(state).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
-            long received = System.currentTimeMillis();
-            if (response.statusCode() != 200) {
-                return failed(
-                        router,
-                        state + " answered " + response.statusCode()
-                                + " (expected: 200 from a Ferry router's admin port)");
-            }
-            JsonNode body;
-            try {
-                body = JSON.readTree(response.body());
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                return failed(router, state + " did not answer JSON (expected: a Ferry router's admin port)");
-            }
-            JsonNode flags = body.path("flagState");
-            if (!body.has("ready") || !flags.isObject()) {
-                return failed(router, state + " is not a Ferry router's answer (expected: ready and flagState)");
-            }
-            return new Replica(
-                    router,
-                    null,
-                    body.path("ready").asBoolean(),
-                    text(body.path("notReadyBecause")),
-                    text(flags.path("origin")),
-                    text(flags.path("revision")),
-                    flags.path("routingTable").isTextual()
-                            ? flags.path("routingTable").asText()
-                            : "none",
-                    flags.path("ageSeconds").isNumber()
-                            ? flags.path("ageSeconds").asDouble()
-                            : null,
-                    bounds(body.path("cutover")),
-                    offset(body.path("cutover").path("now"), sent, received));
-        } catch (IOException e) {
-            return failed(router, "cannot reach " + state + ": " + describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(router, "interrupted while asking " + state);
+        long sent = System.currentTimeMillis();
+        AdminPort.Reply reply = port.get(router, "/routing/state");
+        long received = System.currentTimeMillis();
+        if (reply.error() != null) {
+            return failed(router, reply.error());
         }
+        if (reply.status() != 200) {
+            return failed(
+                    router,
+                    state + " answered " + reply.status() + " (expected: 200 from a Ferry router's admin port)");
+        }
+        JsonNode body = reply.json();
+        if (body == null) {
+            return failed(router, state + " did not answer JSON (expected: a Ferry router's admin port)");
+        }
+        JsonNode flags = body.path("flagState");
+        if (!body.has("ready") || !flags.isObject()) {
+            return failed(router, state + " is not a Ferry router's answer (expected: ready and flagState)");
+        }
+        return new Replica(
+                router,
+                null,
+                body.path("ready").asBoolean(),
+                text(body.path("notReadyBecause")),
+                text(flags.path("origin")),
+                text(flags.path("revision")),
+                flags.path("routingTable").isTextual()
+                        ? flags.path("routingTable").asText()
+                        : "none",
+                flags.path("ageSeconds").isNumber() ? flags.path("ageSeconds").asDouble() : null,
+                bounds(body.path("cutover")),
+                offset(body.path("cutover").path("now"), sent, received));
     }
 
     /** Where one replica routes a tenant ({@code GET /routing/tenants/{id}}): new, legacy, or null when unknown. */
     public String backendOf(URI router, String tenant) {
-        URI uri = router.resolve(
-                "/routing/tenants/" + java.net.URLEncoder.encode(tenant, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(uri).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode backend = JSON.readTree(response.body()).path("backend");
-            return backend.isTextual() ? backend.asText() : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        AdminPort.Reply reply = port.get(router, "/routing/tenants/" + AdminPort.segment(tenant));
+        JsonNode backend = reply.json() == null ? null : reply.json().path("backend");
+        return backend != null && backend.isTextual() ? backend.asText() : null;
     }
 
     private static String text(JsonNode node) {
