@@ -79,16 +79,22 @@ public final class AdminPort {
                     HttpResponse.BodyHandlers.ofString());
             return new Reply(uri, response.statusCode(), json(response.body()), null);
         } catch (IOException e) {
-            return new Reply(
-                    uri,
-                    0,
-                    null,
-                    "cannot reach " + uri + ": "
-                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return new Reply(uri, 0, null, "cannot reach " + uri + ": " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Reply(uri, 0, null, "interrupted while asking " + uri);
         }
+    }
+
+    /** The JDK's exceptions often carry no message: say what happened in words. */
+    private String describe(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + timeout.toSeconds() + " s";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static JsonNode json(String body) {
