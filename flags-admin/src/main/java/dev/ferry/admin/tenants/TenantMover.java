@@ -87,9 +87,22 @@ public final class TenantMover {
         return store.shadowed(shadowFlag);
     }
 
-    /** Shadows {@code on} and stops shadowing {@code off} ({@link MigrationStore#shadow}); the tenants after. */
+    /**
+     * Shadows {@code on} and stops shadowing {@code off} ({@link MigrationStore#shadow}), again on the fresh list when
+     * another operator changed it meanwhile; the tenants after.
+     */
     public Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off) {
-        return store.shadow(shadowFlag, on, off);
+        ConflictException last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                return store.shadow(shadowFlag, on, off);
+            } catch (ConflictException e) {
+                last = e; // read afresh and write again: adding and taking out tenants is the same on any list
+            }
+        }
+        throw new ConflictException("shadow flag " + shadowFlag + " changed under this change "
+                + Text.count(attempts, "time") + " in a row (" + last.getMessage() + "); look at 'shadow show' and"
+                + " run it again");
     }
 
     /** Where the flags live, for messages. */

@@ -187,7 +187,7 @@ public final class UnleashAdminStore implements MigrationStore {
             if (enabled) {
                 api.expect("POST", path + "/off", null);
             }
-            return next;
+            return confirmShadow(shadowFlag, on, off);
         }
         List<JsonNode> strategies = new ArrayList<>();
         env.path("strategies").forEach(strategies::add);
@@ -223,7 +223,25 @@ public final class UnleashAdminStore implements MigrationStore {
         if (!enabled) {
             api.expect("POST", path + "/on", null);
         }
-        return next;
+        return confirmShadow(shadowFlag, on, off);
+    }
+
+    /**
+     * As for the routing flag: Unleash applies a PATCH as read, patch, write, so a concurrent one may replace it after
+     * its "test" passed. After a moment the list must still say what this change said.
+     */
+    private Set<String> confirmShadow(String shadowFlag, Set<String> on, Set<String> off) {
+        try {
+            Thread.sleep(settle.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while confirming the write", e);
+        }
+        Set<String> now = shadowed(shadowFlag);
+        if (!now.containsAll(on) || off.stream().anyMatch(now::contains)) {
+            throw new ConflictException("a concurrent write replaced this change of shadow flag " + shadowFlag);
+        }
+        return now;
     }
 
     private String shadowPath(String shadowFlag) {

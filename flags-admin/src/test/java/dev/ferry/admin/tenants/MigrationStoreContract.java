@@ -141,6 +141,25 @@ public abstract class MigrationStoreContract {
         assertRouterAccepts();
     }
 
+    @Test
+    void keepsTheTenantsOfTwoOperatorsShadowingAtOnce() throws Exception {
+        store.shadow(shadowFlag(), ids("umbrella"), Set.of());
+        for (int round = 0; round < 2; round++) {
+            String a = "tenant-a" + round;
+            String b = "tenant-b" + round;
+            CompletableFuture<Set<String>> jane = CompletableFuture.supplyAsync(
+                    () -> new TenantMover(racingStore(), Clock.systemUTC(), Progress.none())
+                            .shadow(shadowFlag(), Set.of(a), Set.of()));
+            CompletableFuture<Set<String>> john = CompletableFuture.supplyAsync(
+                    () -> new TenantMover(racingStore(), Clock.systemUTC(), Progress.none())
+                            .shadow(shadowFlag(), Set.of(b), Set.of()));
+
+            assertThat(jane.get(60, TimeUnit.SECONDS)).contains(a);
+            assertThat(john.get(60, TimeUnit.SECONDS)).contains(b);
+            assertThat(store.shadowed(shadowFlag())).contains("umbrella", a, b);
+        }
+    }
+
     // ------------------------------------------------------------------ moves and plans
 
     @Test
