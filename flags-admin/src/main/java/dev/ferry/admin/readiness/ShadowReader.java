@@ -64,9 +64,20 @@ public final class ShadowReader {
         return new Fleet(replicas);
     }
 
-    /** The fleet's readiness of each tenant ({@code GET /shadow/tenants/{id}} on every replica). */
+    /** Above this many tenants, each replica is asked once for all of them rather than once per tenant. */
+    static final int ONE_BY_ONE = 10;
+
+    /**
+     * The fleet's readiness of each tenant: {@code GET /shadow/tenants/{id}} on every replica, or for many tenants
+     * {@code GET /shadow/tenants} once per replica.
+     */
     public Map<String, TenantReadiness> readiness(List<URI> routers, Collection<String> tenants) {
         Map<String, TenantReadiness> out = new LinkedHashMap<>();
+        if (tenants.size() > ONE_BY_ONE) {
+            Fleet fleet = all(routers);
+            tenants.forEach(t -> out.put(t, fleet.readiness(t)));
+            return out;
+        }
         for (String tenant : tenants) {
             List<ReplicaShadow> replicas = new ArrayList<>();
             for (URI router : routers) {

@@ -212,6 +212,16 @@ class ShadowReadinessIT {
                 .contains("Shadow reads (flag ferry.shadow):")
                 .containsPattern("  hooli\\s+yes\\s+12\\s+0\\s+0\\.\\d{4}\\s+NO");
         JsonNode hooli = show("hooli");
+        // more tenants than are asked for one by one: each replica's list, read once
+        List<String> many = new java.util.ArrayList<>(List.of("--json", "shadow", "show", "hooli"));
+        for (int i = 0; i < 11; i++) {
+            many.add("quiet-" + i);
+        }
+        many.addAll(List.of("--router", routers()));
+        JsonNode listed = JSON.readTree(run(many.toArray(String[]::new)).out()).path("tenants");
+        assertThat(listed).hasSize(12);
+        assertThat(listed.get(0).path("compared").asLong()).isEqualTo(12);
+        assertThat(listed.get(1).path("compared").asLong()).isZero();
         assertThat(hooli.path("report").path("topFields").toString()).contains("total");
 
         URI gone = URI.create("http://127.0.0.1:" + RouterReplica.freePort());
