@@ -30,11 +30,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Shadow reads (docs/shadow.md): for a tenant listed in the shadow flag and still on legacy, every router"
                     + " replica also sends its GET and HEAD requests to new, compares the answers and tallies the"
-                    + " tenant's readiness. A move to new of a shadowed tenant is refused below the bar.",
-            "  on TENANT...     list tenants in the shadow flag (created when missing)",
-            "  off TENANT...    take them out (the flag is turned off when nobody is left)",
-            "  show [TENANT...] each tenant's readiness for the fleet, read from every --router",
-            "  reset TENANT...  forget the tenants' tallies on every --router, to gather evidence afresh"
+                    + " tenant's readiness. A move to new of a shadowed tenant is refused below the bar."
         },
         subcommands = {
             ShadowCommand.On.class,
@@ -64,7 +60,12 @@ final class ShadowCommand implements Callable<Integer> {
         return ((ShadowCommand) spec.parent().userObject()).root;
     }
 
-    @Command(name = "on", mixinStandardHelpOptions = true, description = "Shadow the tenants' reads.")
+    @Command(
+            name = "on",
+            mixinStandardHelpOptions = true,
+            description =
+                    "List the tenants in the shadow flag (created when missing): every replica shadows their reads"
+                            + " from its next poll of the flag state.")
     static final class On implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -101,7 +102,10 @@ final class ShadowCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "off", mixinStandardHelpOptions = true, description = "Stop shadowing the tenants' reads.")
+    @Command(
+            name = "off",
+            mixinStandardHelpOptions = true,
+            description = "Take the tenants out of the shadow flag (turned off when nobody is left).")
     static final class Off implements Callable<Integer> {
         @Spec
         CommandSpec spec;
