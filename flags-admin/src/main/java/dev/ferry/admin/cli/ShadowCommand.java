@@ -162,9 +162,7 @@ final class ShadowCommand implements Callable<Integer> {
                 Set<String> all = new TreeSet<>(shadowed);
                 all.addAll(fleet.tenants());
                 all.forEach(t -> each.add(fleet.readiness(t)));
-                problems.addAll(fleet.otherFlags(shadowFlag.name).stream()
-                        .map(p -> p + ", not " + shadowFlag.name + " (--shadow-flag): it shadows another list")
-                        .toList());
+                problems.addAll(fleet.warnings(shadowFlag.name));
                 fleet.replicas().stream().filter(r -> !r.usable()).forEach(r -> problems.add(r.problem()));
                 unreadable = fleet.replicas().stream().anyMatch(r -> !r.usable());
             } else {

@@ -362,7 +362,7 @@ final class ConsoleApi {
             shadowed.forEach(t -> tenants.add(JsonViews.readiness(FleetReadiness.of(t, List.of()), true)));
             return o;
         }
-        fleet.otherFlags(gate.shadowFlag()).forEach(problems::add);
+        fleet.warnings(gate.shadowFlag()).forEach(problems::add);
         fleet.replicas().stream().filter(r -> !r.usable()).forEach(r -> problems.add(r.problem()));
         Set<String> all = new java.util.TreeSet<>(shadowed);
         all.addAll(fleet.tenants());

@@ -14,11 +14,13 @@ import java.util.Map;
  * or why it says nothing usable.
  *
  * @param flag the shadow flag the replica reads (null when only one tenant was asked for)
+ * @param enabled whether shadow reads are on there ({@code shadow.enabled}; null when only one tenant was asked for)
  * @param bar the bar it judges readiness by (null with a problem)
  * @param tenants each tenant it reported, by id
  * @param problem why its answer cannot be used, or null
  */
-public record ReplicaShadow(URI router, String flag, ReadinessBar bar, Map<String, Tally> tenants, String problem) {
+public record ReplicaShadow(
+        URI router, String flag, Boolean enabled, ReadinessBar bar, Map<String, Tally> tenants, String problem) {
     /** The admin path of the list. */
     public static final String PATH = "/shadow/tenants";
 
@@ -35,7 +37,7 @@ public record ReplicaShadow(URI router, String flag, ReadinessBar bar, Map<Strin
     }
 
     static ReplicaShadow failed(URI router, String problem) {
-        return new ReplicaShadow(router, null, null, Map.of(), problem);
+        return new ReplicaShadow(router, null, null, null, Map.of(), problem);
     }
 
     /** Whether the answer can be used. */
@@ -65,7 +67,14 @@ public record ReplicaShadow(URI router, String flag, ReadinessBar bar, Map<Strin
             for (JsonNode t : list) {
                 tenants.put(t.path("tenant").asText(), tally(t));
             }
-            return new ReplicaShadow(router, body.path("flag").asText(null), bar, tenants, null);
+            JsonNode enabled = body.path("enabled");
+            return new ReplicaShadow(
+                    router,
+                    body.path("flag").asText(null),
+                    enabled.isBoolean() ? enabled.asBoolean() : null,
+                    bar,
+                    tenants,
+                    null);
         } catch (IllegalArgumentException e) {
             return failed(router, malformed(reply, e));
         }
@@ -79,7 +88,7 @@ public record ReplicaShadow(URI router, String flag, ReadinessBar bar, Map<Strin
         }
         try {
             ReadinessBar bar = ShadowJson.readBar(reply.json().get("bar"));
-            return new ReplicaShadow(router, null, bar, Map.of(tenant, tally(reply.json())), null);
+            return new ReplicaShadow(router, null, null, bar, Map.of(tenant, tally(reply.json())), null);
         } catch (IllegalArgumentException e) {
             return failed(router, malformed(reply, e));
         }

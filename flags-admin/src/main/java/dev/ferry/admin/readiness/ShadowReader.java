@@ -43,15 +43,23 @@ public final class ShadowReader {
             return FleetReadiness.of(tenant, replicas);
         }
 
-        /** Replicas that read another shadow flag than {@code flag}: they shadow another list than the one written. */
-        public List<String> otherFlags(String flag) {
-            List<String> other = new ArrayList<>();
+        /**
+         * What an operator should know of the replicas' set-up: a replica that reads another shadow flag than {@code
+         * flag} shadows another list than the one written; one with shadow reads off compares none of its share.
+         */
+        public List<String> warnings(String flag) {
+            List<String> warnings = new ArrayList<>();
             for (ReplicaShadow r : replicas) {
                 if (r.usable() && r.flag() != null && !r.flag().equals(flag)) {
-                    other.add(r.router() + " reads shadow flag '" + r.flag() + "'");
+                    warnings.add(r.router() + " reads shadow flag '" + r.flag() + "', not " + flag + " (--shadow-flag):"
+                            + " it shadows another list");
+                }
+                if (r.usable() && Boolean.FALSE.equals(r.enabled())) {
+                    warnings.add(r.router() + " has shadow reads off (shadow.enabled: false): the requests it serves"
+                            + " are not compared, and readiness rests on the other replicas' share");
                 }
             }
-            return other;
+            return warnings;
         }
     }
 

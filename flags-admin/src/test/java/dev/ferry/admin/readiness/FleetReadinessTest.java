@@ -118,6 +118,25 @@ class FleetReadinessTest {
     }
 
     @Test
+    void warnsOfAReplicaReadingAnotherShadowFlagOrWithShadowReadsOff() {
+        AdminPort.Reply other = list(ONE, BAR, "acme", true, Windows.of(1, 0));
+        ((ObjectNode) other.json()).put("flag", "team.shadow");
+        AdminPort.Reply off = list(TWO, BAR, "acme", false, TenantWindow.empty());
+        ((ObjectNode) off.json()).put("enabled", false);
+
+        ShadowReader.Fleet fleet =
+                new ShadowReader.Fleet(List.of(ReplicaShadow.ofList(ONE, other), ReplicaShadow.ofList(TWO, off)));
+
+        assertThat(fleet.warnings("ferry.shadow"))
+                .containsExactly(
+                        ONE + " reads shadow flag 'team.shadow', not ferry.shadow (--shadow-flag): it shadows another"
+                                + " list",
+                        TWO + " has shadow reads off (shadow.enabled: false): the requests it serves are not compared,"
+                                + " and readiness rests on the other replicas' share");
+        assertThat(fleet.tenants()).containsExactly("acme");
+    }
+
+    @Test
     void isUnknownWhenNoReplicaIsGiven() {
         TenantReadiness r = FleetReadiness.of("acme", List.of());
 
