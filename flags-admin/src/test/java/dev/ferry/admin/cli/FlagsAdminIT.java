@@ -1,18 +1,29 @@
 package dev.ferry.admin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.admin.unleash.RunningUnleash;
 import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line end to end against the real Unleash server. */
 class FlagsAdminIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
 
     private final RunningUnleash unleash = RunningUnleash.running();
     private String flag;
@@ -58,7 +69,17 @@ class FlagsAdminIT {
 
     @Test
     void movesATenantInUnleashAndShowsIt() throws Exception {
-        Cli.Result move = run(RunningUnleash.ADMIN_TOKEN, "move", "acme", "--to", "new", "--immediate", "--by", "jane");
+        Cli.Result move = run(
+                RunningUnleash.ADMIN_TOKEN,
+                "move",
+                "acme",
+                "--to",
+                "new",
+                "--immediate",
+                "--by",
+                "jane",
+                "--shadow-flag",
+                flag + ".shadow"); // not the server's ferry.shadow, which a person trying shadow reads may have left
         Cli.Result show = run(RunningUnleash.ADMIN_TOKEN, "show", "acme", "--json");
 
         assertThat(move.exitCode()).isEqualTo(ExitCode.OK);
@@ -69,6 +90,69 @@ class FlagsAdminIT {
         assertThat(shown.path("backend").asText()).isEqualTo("new");
         assertThat(shown.path("rule").asText()).isEqualTo("pilot");
         assertThat(shown.path("since").path("by").asText()).startsWith("jane");
+    }
+
+    @Test
+    void shadowsATenantInUnleashWhichARouterReplicaThenShadowsAndGatesItsMoveOn() throws Exception {
+        String shadowFlag = flag + ".shadow";
+        try (LoopbackBackend legacy = new LoopbackBackend(t -> "{\"orders\":[]}");
+                LoopbackBackend fresh = new LoopbackBackend(t -> "{\"orders\":[]}");
+                RouterReplica replica = RouterReplica.onUnleash(
+                        dir, unleash.base(), flag, legacy.url(), fresh.url(), List.of("shadow.flag: " + shadowFlag))) {
+            Cli.Result on = run(RunningUnleash.ADMIN_TOKEN, "shadow", "on", "acme", "--shadow-flag", shadowFlag);
+            assertThat(on.exitCode()).as(on.err()).isEqualTo(ExitCode.OK);
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest tally = HttpRequest.newBuilder(replica.adminUrl().resolve("/shadow/tenants/acme"))
+                    .build();
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> JSON.readTree(http.send(tally, HttpResponse.BodyHandlers.ofString())
+                                    .body())
+                            .path("shadowed")
+                            .asBoolean());
+            replica.send("acme", 5);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> JSON.readTree(http.send(tally, HttpResponse.BodyHandlers.ofString())
+                                            .body())
+                                    .path("window")
+                                    .path("observed")
+                                    .asLong()
+                            >= 5);
+            String router = replica.adminUrl().toString();
+
+            Cli.Result show = run(
+                    RunningUnleash.ADMIN_TOKEN,
+                    "--json",
+                    "shadow",
+                    "show",
+                    "acme",
+                    "--shadow-flag",
+                    shadowFlag,
+                    "--router",
+                    router);
+            Cli.Result move = run(
+                    RunningUnleash.ADMIN_TOKEN,
+                    "move",
+                    "acme",
+                    "--to",
+                    "new",
+                    "--immediate",
+                    "--shadow-flag",
+                    shadowFlag,
+                    "--router",
+                    router);
+
+            assertThat(JSON.readTree(show.out())
+                            .path("tenants")
+                            .get(0)
+                            .path("compared")
+                            .asLong())
+                    .isEqualTo(5);
+            assertThat(move.exitCode()).as(move.out()).isEqualTo(ExitCode.REFUSED);
+            assertThat(move.out()).contains("- min_compared: 5 compared requests (expected: >= 200)");
+            assertThat(unleash.playground(flag, "acme")).isEqualTo("legacy:null");
+        } finally {
+            unleash.archive(shadowFlag);
+        }
     }
 
     @Test

@@ -73,18 +73,23 @@ public final class RouterReplica implements AutoCloseable {
      */
     public static RouterReplica onUnleash(Path dir, URI unleash, String flag, URI legacy, URI fresh)
             throws IOException {
-        return start(
-                dir,
-                List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh),
-                List.of(
-                        "flags.source: unleash",
-                        "flags.flag-name: " + flag,
-                        "cutover.window-flag: " + flag + "-window",
-                        "flags.unleash.url: " + unleash + "/api",
-                        "flags.unleash.token: \"default:development.unleash-insecure-client-api-token\"",
-                        "flags.unleash.app-name: flags-admin-test-" + dir.getFileName(),
-                        "flags.unleash.refresh-interval: 1s",
-                        "flags.unleash.backup-file: " + dir.resolve("unleash-backup.json")));
+        return onUnleash(dir, unleash, flag, legacy, fresh, List.of());
+    }
+
+    /** As {@link #onUnleash(Path, URI, String, URI, URI)}, with more configuration ({@code "shadow.flag: ..."}). */
+    public static RouterReplica onUnleash(
+            Path dir, URI unleash, String flag, URI legacy, URI fresh, List<String> config) throws IOException {
+        List<String> flags = new java.util.ArrayList<>(config);
+        flags.addAll(List.of(
+                "flags.source: unleash",
+                "flags.flag-name: " + flag,
+                "cutover.window-flag: " + flag + "-window",
+                "flags.unleash.url: " + unleash + "/api",
+                "flags.unleash.token: \"default:development.unleash-insecure-client-api-token\"",
+                "flags.unleash.app-name: flags-admin-test-" + dir.getFileName(),
+                "flags.unleash.refresh-interval: 1s",
+                "flags.unleash.backup-file: " + dir.resolve("unleash-backup.json")));
+        return start(dir, List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh), flags);
     }
 
     private static RouterReplica start(Path dir, List<String> backends, List<String> flags) throws IOException {
