@@ -286,7 +286,7 @@ public enum ConfigKey {
     SHADOW_MAX_BODY(
             "shadow.max-body",
             "256k",
-            "Answer body kept per backend for comparison; past it the rest is read and discarded, and compared only up to this."),
+            "Answer body kept per backend for comparison (past it the rest is read and discarded, and compared only up to this); also the largest request body copied on a route declared idempotent."),
     SHADOW_TIMEOUT(
             "shadow.timeout",
             "10s",
@@ -294,7 +294,7 @@ public enum ConfigKey {
     SHADOW_REPLICATION_LAG(
             "shadow.replication-lag",
             "5s",
-            "How long new may take to show a write made through legacy. A difference on a read within this after the tenant's last write is read from new again once it has passed, and counted as lag if it then matches."),
+            "How long new may take to show a write made through legacy. A real difference is read again from both backends once this has passed since the read, and counted as lag (a match) if they then agree."),
     SHADOW_NOISE_RELATIVE(
             "shadow.noise.relative-threshold",
             "0.2",
