@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +37,15 @@ final class DemoRouter implements AutoCloseable {
 
     /** Starts the router and waits until it is ready (flag state loaded). */
     static DemoRouter start(Path dir) throws IOException, InterruptedException {
+        return start(dir, Map.of());
+    }
+
+    /**
+     * Starts the router with more configuration ({@code shadow.max-rate: 20}, ...) and waits until it is ready. A
+     * {@code ferry-demo/flags.json} already in {@code dir} is the one it reads: the demo writes its own only when there
+     * is none.
+     */
+    static DemoRouter start(Path dir, Map<String, String> extraConfig) throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("ferry.routerJar", "../router/target/ferry-router.jar"))
                 .toAbsolutePath()
                 .normalize();
@@ -46,7 +56,10 @@ final class DemoRouter implements AutoCloseable {
         int port = freePort();
         int adminPort = freePort();
         Path config = dir.resolve("ferry.yaml");
-        Files.writeString(config, "listen.port: " + port + "\nadmin.port: " + adminPort + "\n", StandardCharsets.UTF_8);
+        StringBuilder yaml = new StringBuilder("listen.port: " + port + "\nadmin.port: " + adminPort + "\n");
+        extraConfig.forEach(
+                (key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
         ProcessBuilder builder = new ProcessBuilder(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx256m",
