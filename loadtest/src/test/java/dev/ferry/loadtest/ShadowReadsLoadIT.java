@@ -77,12 +77,12 @@ class ShadowReadsLoadIT {
             dropped += count.asLong();
         }
         assertThat(shadow.path("failedShadowedRequests").asLong()).isZero();
-        assertThat(figures.path("groups")
-                        .path(ShadowReadsSimulation.SHADOWED)
-                        .path("requests")
-                        .asLong())
-                .isEqualTo(offered)
-                .isGreaterThan(150);
+        assertThat(offered).as("shadowed requests sent").isGreaterThan(150);
+        JsonNode timed = figures.path("groups").path(ShadowReadsSimulation.SHADOWED);
+        assertThat(timed.path("requests").asLong())
+                .as("shadowed requests timed (those sent after the ramp)")
+                .isPositive()
+                .isLessThan(offered);
         assertThat(judged).as("judged").isPositive();
         assertThat(shadow.path("verdicts").path("match").asLong())
                 .as("both backends answer alike once 'backend' is ignored")
