@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Moves tenants the way an operator does, through flags-admin's own code (its store, its one-way guard, its schedule):
@@ -68,6 +69,14 @@ final class Moves {
             throw new IllegalStateException("flags-admin refused the move: " + plan.refusals());
         }
         return change.at();
+    }
+
+    /**
+     * Adds {@code on} to the shadow flag's list and takes {@code off} out of it, as {@code flags-admin shadow on} and
+     * {@code off} do (again on a fresh list if another writer changed it meanwhile).
+     */
+    void shadow(String shadowFlag, Collection<String> on, Collection<String> off) {
+        new TenantMover(store, Clock.systemUTC(), Progress.none()).shadow(shadowFlag, Set.copyOf(on), Set.copyOf(off));
     }
 
     /** The lead these router replicas need (their longest lease, largest clock-skew bound), from their admin ports. */

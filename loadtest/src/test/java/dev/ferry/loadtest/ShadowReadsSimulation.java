@@ -41,8 +41,9 @@ import org.awaitility.Awaitility;
 
 /**
  * What shadow reads cost the request path, and whether their budget holds: half of the tenants are shadowed (listed by
- * the shadow flag), half are not, all on legacy, and their GETs arrive in pairs (one of each, in random order) at one fixed rate, so the two groups
- * in the report ({@value #SHADOWED}, {@value #NOT_SHADOWED}) are like for like in the same run:
+ * the shadow flag), half are not, all on legacy, and their GETs arrive in pairs (one of each, in random order) at one
+ * fixed rate, so the two groups in the report ({@value #SHADOWED}, {@value #NOT_SHADOWED}) are like for like in the
+ * same run:
  *
  * <pre>
  * arrivals  on off off on on off ...      in pairs, rate/2 each, same path, same backend, same connections
@@ -50,10 +51,11 @@ import org.awaitility.Awaitility;
  * compare   p50/p99/max of "on" vs "off": the shadow's cost to the client; /metrics: judged and dropped vs the budget
  * </pre>
  *
- * <p>Before the traffic it adds this run's shadowed tenants to the shadow flag in the router's flags file (and takes
- * them off after it), and waits until the admin port says which are shadowed. During it, a thread reads
- * {@code /metrics} every {@value #SAMPLE_MILLIS} ms for the queue and the shadow requests under way. After it, once the
- * shadow is idle, it checks the budget and writes a report ({@code shadow.report}):
+ * <p>Before the traffic it adds this run's shadowed tenants to the shadow flag in the router's flags file with
+ * flags-admin's own writer, as {@code flags-admin shadow on} does (and takes them off after it), and waits until the
+ * admin port says which are shadowed. During it, a thread reads {@code /metrics} every {@value #SAMPLE_MILLIS} ms for
+ * the queue and the shadow requests under way. After it, once the shadow is idle, it checks the budget and writes a
+ * report ({@code shadow.report}):
  *
  * <ul>
  *   <li>judged + dropped ≤ offered (the shadowed group's requests: nothing else was shadowed);
@@ -69,7 +71,8 @@ import org.awaitility.Awaitility;
  *
  * <ul>
  *   <li>{@code ferry.flagsFile} (required): the flags file the router reads; {@code ferry.shadowFlag} (default
- *       {@code ferry.shadow}): the shadow flag's name ({@code shadow.flag}).
+ *       {@code ferry.shadow}): the shadow flag's name ({@code shadow.flag}); {@code ferry.flagName} (default
+ *       {@code route-tenant-to-new}): the routing flag.
  *   <li>{@code rate} (default 400): requests per second, both groups together; {@code duration} (default 60): seconds
  *       at that rate after {@code ramp} (default 0) seconds of a linear climb from 2 per second.
  *   <li>{@code tenants} (default 10): tenants per group. {@code tenantPrefix} (default {@code shadow-<time>-}).
@@ -95,8 +98,9 @@ public final class ShadowReadsSimulation extends Simulation {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final FerryTarget target = FerryTarget.fromProperties();
-    private final ShadowFlagFile flag =
-            new ShadowFlagFile(Path.of(required("ferry.flagsFile")), Settings.text("ferry.shadowFlag", "ferry.shadow"));
+    private final Moves flags =
+            Moves.inFile(Path.of(required("ferry.flagsFile")), Settings.text("ferry.flagName", "route-tenant-to-new"));
+    private final String shadowFlag = Settings.text("ferry.shadowFlag", "ferry.shadow");
     private final double rate = Settings.positive("rate", 400);
     private final Duration duration = Settings.seconds("duration", 60, 1);
     private final Duration ramp = Settings.seconds("ramp", 0, 0);
@@ -230,10 +234,10 @@ public final class ShadowReadsSimulation extends Simulation {
             }
         }
         if (!control) {
-            flag.shadow(shadowed);
+            flags.shadow(shadowFlag, shadowed, List.of());
         }
         await(
-                "the admin port to say that the shadowed tenants are shadowed (" + flag.describe() + ")",
+                "the admin port to say that the shadowed tenants are shadowed (flag " + shadowFlag + ")",
                 Duration.ofSeconds(15),
                 () -> shadowed.stream().allMatch(tenant -> isShadowed(tenant) != control)
                         && plain.stream().noneMatch(this::isShadowed));
@@ -277,7 +281,7 @@ public final class ShadowReadsSimulation extends Simulation {
             sampler.shutdownNow();
             atEnd = RouterMetrics.scrape(target.adminUrl());
             if (!control) {
-                flag.unshadow(shadowed);
+                flags.shadow(shadowFlag, List.of(), shadowed);
             }
         }
         Map<String, Long> verdicts = atEnd.since(atStart, "ferry_shadow_requests_total", "verdict");
