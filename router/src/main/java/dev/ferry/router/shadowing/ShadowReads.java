@@ -109,8 +109,8 @@ public final class ShadowReads implements AutoCloseable {
 
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger rechecks = new AtomicInteger();
-    /** The second (low 24 bits, shifted up 40) and the starts counted in it. */
-    private final AtomicLong rate = new AtomicLong();
+    /** When the next start is free, {@link System#nanoTime()}: the rate budget. */
+    private final AtomicLong nextStart = new AtomicLong(System.nanoTime());
 
     private record Target(HttpClient client, String authority) {}
 
@@ -355,16 +355,22 @@ public final class ShadowReads implements AutoCloseable {
         return new BodyCopy((int) config.maxBody());
     }
 
-    /** At most {@code shadow.max-rate} starts in each second: the second and its count in one atomic value. */
+    /**
+     * At most {@code shadow.max-rate} starts a second, spread evenly (a generic cell rate: each start books the next
+     * slot, {@code 1 / max-rate} later), with a burst of a tenth of a second's worth at most; not the whole second's
+     * budget spent in its first moments.
+     */
     private boolean takeRate() {
-        long second = System.nanoTime() / 1_000_000_000L;
+        long interval = 1_000_000_000L / config.maxRate();
+        long burst = Math.max(interval, 100_000_000L); // a tenth of a second's budget may start at once
+        long now = System.nanoTime();
         while (true) {
-            long packed = rate.get();
-            long count = (packed >>> 40) == (second & 0xFFFFFF) ? packed & 0xFF_FFFF_FFFFL : 0;
-            if (count >= config.maxRate()) {
+            long booked = nextStart.get();
+            long start = Math.max(booked, now);
+            if (start - now > burst) {
                 return false;
             }
-            if (rate.compareAndSet(packed, ((second & 0xFFFFFF) << 40) | (count + 1))) {
+            if (nextStart.compareAndSet(booked, start + interval)) {
                 return true;
             }
         }
