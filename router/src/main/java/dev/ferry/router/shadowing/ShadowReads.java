@@ -207,9 +207,10 @@ public final class ShadowReads implements AutoCloseable {
         if (!next.tenants().equals(previous.tenants())) {
             events.shadowedTenants(next.tenants());
             LOG.info(
-                    "Shadow reads {} for {} tenants{}",
+                    "Shadow reads {} for {} tenant{}{}",
                     config.enabled() ? "on" : "configured off (shadow.enabled: false)",
                     next.tenants().size(),
+                    next.tenants().size() == 1 ? "" : "s",
                     next.tenants().size() <= 20 ? " " + next.tenants() : "");
         }
     }
