@@ -456,6 +456,18 @@ public final class ShadowReads implements AutoCloseable {
                 .doFinally(s -> rechecks.decrementAndGet())
                 .subscribe(
                         again -> {
+                            if (again.getT1().error() != ExchangeError.NONE
+                                    && again.getT2().error() != ExchangeError.NONE) {
+                                // neither answered the second time: nothing shows the difference went away
+                                finish(
+                                        task,
+                                        new Judgement(DiffVerdict.DIFFERENT, judgement.standing()),
+                                        legacy,
+                                        candidate,
+                                        answers.getT3(),
+                                        Optional.of(again.getT2()));
+                                return;
+                            }
                             Judgement last = judge.judge(
                                     again.getT1(),
                                     diff,
