@@ -58,7 +58,8 @@ class ShadowReadsIT {
             "slow",
             "posting",
             "search-http_1_1",
-            "search-h2c");
+            "search-h2c",
+            "unanswered");
 
     static Backends backends;
     static UnleashStub unleash;
@@ -93,6 +94,20 @@ class ShadowReadsIT {
             server.stubFor(get(urlPathEqualTo("/slow/1"))
                     .willReturn(okJson("{\"id\":1}").withFixedDelay(server == legacy ? 0 : 300)));
         }
+        // legacy answers the client, then neither backend answers the shadow
+        legacy.stubFor(get(urlPathEqualTo("/flaky/1"))
+                .inScenario("flaky")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"id\":1}"))
+                .willSetStateTo("broken"));
+        legacy.stubFor(get(urlPathEqualTo("/flaky/1"))
+                .inScenario("flaky")
+                .whenScenarioStateIs("broken")
+                .willReturn(
+                        aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        fresh.stubFor(get(urlPathEqualTo("/flaky/1"))
+                .willReturn(
+                        aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
         legacy.stubFor(get(urlPathMatching("/prices/.*")).willReturn(okJson("{\"id\":1,\"price\":10}")));
         fresh.stubFor(get(urlPathMatching("/prices/.*")).willReturn(okJson("{\"id\":1,\"price\":12}")));
         legacy.stubFor(get(urlPathEqualTo("/balance")).willReturn(okJson("{\"balance\":5}")));
@@ -298,6 +313,17 @@ class ShadowReadsIT {
         assertThat(report.path("ready").asBoolean()).isFalse();
         assertThat(gate(report, "latency_p99").path("passed").asBoolean()).isFalse();
         assertThat(gate(report, "latency_p99").path("reason").asText()).contains("p99 new");
+    }
+
+    @Test
+    void aReadNeitherBackendAnswersIsNotCountedAsEvidence() {
+        assertThat(router.get("unanswered", "/flaky/1").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(router.metrics())
+                .containsPattern("ferry_shadow_dropped_total\\{reason=\"both_failed\"} [1-9]"));
+        JsonNode tenant = shadow("unanswered");
+        assertThat(tenant.path("report").path("compared").asLong()).isZero();
+        assertThat(tenant.path("window").path("verdicts").path("match").asLong())
+                .isZero();
     }
 
     @Test
