@@ -144,9 +144,13 @@ abstract class ChangeCommand implements Callable<Integer> {
                 operator = new Operator(root.by, verdict.reason(operator.reason()), breakGlass);
             }
         }
+        // The gate judged the plan on this revision: the change is written on it, or not at all (a change made
+        // meanwhile may move other tenants, which the gate never saw)
+        String expected =
+                expected() != null || gate == null || !gate.verdict().consulted() ? expected() : planned.revision();
         Plan plan;
         try {
-            plan = dryRun ? planned : mover.apply(change, operator, expected());
+            plan = dryRun ? planned : mover.apply(change, operator, expected);
         } catch (StalePlanException e) {
             root.output(spec).stale(e, operator.name());
             return ExitCode.REFUSED;

@@ -36,6 +36,23 @@ public final class FleetReadiness {
                             + String.join("; ", problems) + " (every replica's evidence is needed: a replica left out"
                             + " may hold the differences)");
         }
+        Map<String, URI> instances = new LinkedHashMap<>();
+        for (ReplicaShadow r : replicas) {
+            URI first = r.instance() == null ? null : instances.putIfAbsent(r.instance(), r.router());
+            if (first != null) {
+                return TenantReadiness.unknown(
+                        tenant,
+                        replicas.size(),
+                        "the same replica answered twice, at " + first + " and " + r.router() + " (expected: each"
+                                + " replica once in --router; its evidence would count twice)");
+            }
+            if (Boolean.FALSE.equals(r.enabled())) {
+                return TenantReadiness.unknown(
+                        tenant,
+                        replicas.size(),
+                        r.router() + " has shadow reads off (shadow.enabled: false; expected: on, on every replica)");
+            }
+        }
         Map<ReadinessBar, List<URI>> bars = new LinkedHashMap<>();
         replicas.forEach(
                 r -> bars.computeIfAbsent(r.bar(), b -> new ArrayList<>()).add(r.router()));

@@ -93,6 +93,11 @@ public final class ReadinessGate {
             return new Verdict(List.of(), List.of(), List.of(), false);
         }
 
+        /** Whether the gate looked at any tenant (a change that moves nobody to new is not looked at). */
+        public boolean consulted() {
+            return !blocked.isEmpty() || !readiness.isEmpty() || !notes.isEmpty();
+        }
+
         /** The change must not be written. */
         public boolean refused() {
             return !blocked.isEmpty() && !forced;
@@ -130,18 +135,64 @@ public final class ReadinessGate {
      * @param force whether the operator forces the change past the gate (a reason is checked by the front end)
      */
     public Verdict check(TenantMover mover, Plan plan, boolean force) {
-        if (movingToNew(plan, Set.of()).isEmpty() && !raisesAWave(plan)) {
+        boolean wave = raisesAWave(plan);
+        if (movingToNew(plan, Set.of()).isEmpty() && !wave) {
             return Verdict.none(); // the shadow flag is not even read: a move back never waits on it
         }
-        Set<String> shadowed = mover.shadowed(shadowFlag);
+        Set<String> shadowed = new java.util.TreeSet<>(mover.shadowed(shadowFlag));
+        List<String> flagProblems = new ArrayList<>();
+        if (!routers.isEmpty()) {
+            // The replicas say which flag they read and whom they shadow: a --shadow-flag other than theirs would
+            // otherwise find nobody shadowed, and let every move through
+            for (ReplicaShadow r : reader.all(routers).replicas()) {
+                if (r.usable() && r.flag() != null && !r.flag().equals(shadowFlag)) {
+                    flagProblems.add(r.router() + " reads shadow flag '" + r.flag() + "', not '" + shadowFlag
+                            + "' (expected: --shadow-flag naming the routers' shadow.flag)");
+                }
+                if (r.usable()) {
+                    r.tenants().forEach((t, tally) -> {
+                        if (tally.shadowed()) {
+                            shadowed.add(t);
+                        }
+                    });
+                }
+            }
+        }
         Set<String> moving = movingToNew(plan, shadowed);
-        if (moving.isEmpty()) {
+        List<Blocked> extra = new ArrayList<>();
+        if (!flagProblems.isEmpty()) {
+            for (String tenant : moving) {
+                extra.add(new Blocked(
+                        tenant,
+                        true,
+                        List.of("readiness unknown: " + String.join("; ", flagProblems)),
+                        List.of("unknown")));
+            }
+        }
+        if (require && wave) {
+            extra.add(new Blocked(
+                    "(wave)",
+                    false,
+                    List.of("a wave moves tenants by percentage, and those not in shadow flag " + shadowFlag
+                            + " have no evidence; readiness is required (--require-readiness)"),
+                    List.of("not_shadowed")));
+        }
+        if (moving.isEmpty() && extra.isEmpty()) {
             return Verdict.none();
         }
         Set<String> evidence = new LinkedHashSet<>(moving);
         evidence.retainAll(shadowed);
-        Map<String, TenantReadiness> readiness = evidence.isEmpty() ? Map.of() : reader.readiness(routers, evidence);
-        return check(moving, shadowed, readiness, require, force, shadowFlag);
+        Map<String, TenantReadiness> readiness =
+                evidence.isEmpty() || !flagProblems.isEmpty() ? Map.of() : reader.readiness(routers, evidence);
+        Verdict verdict = check(moving, shadowed, readiness, require, force, shadowFlag);
+        if (extra.isEmpty()) {
+            return verdict;
+        }
+        List<Blocked> blocked = new ArrayList<>(extra);
+        verdict.blocked().stream()
+                .filter(b -> extra.stream().noneMatch(e -> e.tenant().equals(b.tenant())))
+                .forEach(blocked::add);
+        return new Verdict(blocked, verdict.readiness(), verdict.notes(), force);
     }
 
     /**

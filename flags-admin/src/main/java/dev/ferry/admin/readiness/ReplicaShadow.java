@@ -13,14 +13,21 @@ import java.util.Map;
  * What one replica's admin port says about shadow reads ({@code GET /shadow/tenants}, {@code /shadow/tenants/{id}}),
  * or why it says nothing usable.
  *
- * @param flag the shadow flag the replica reads (null when only one tenant was asked for)
- * @param enabled whether shadow reads are on there ({@code shadow.enabled}; null when only one tenant was asked for)
+ * @param instance the replica process's own id (null from a router that does not say), to tell one asked twice
+ * @param flag the shadow flag the replica reads (null from a router that does not say)
+ * @param enabled whether shadow reads are on there ({@code shadow.enabled}; null from a router that does not say)
  * @param bar the bar it judges readiness by (null with a problem)
  * @param tenants each tenant it reported, by id
  * @param problem why its answer cannot be used, or null
  */
 public record ReplicaShadow(
-        URI router, String flag, Boolean enabled, ReadinessBar bar, Map<String, Tally> tenants, String problem) {
+        URI router,
+        String instance,
+        String flag,
+        Boolean enabled,
+        ReadinessBar bar,
+        Map<String, Tally> tenants,
+        String problem) {
     /** The admin path of the list. */
     public static final String PATH = "/shadow/tenants";
 
@@ -37,7 +44,7 @@ public record ReplicaShadow(
     }
 
     static ReplicaShadow failed(URI router, String problem) {
-        return new ReplicaShadow(router, null, null, null, Map.of(), problem);
+        return new ReplicaShadow(router, null, null, null, null, Map.of(), problem);
     }
 
     /** Whether the answer can be used. */
@@ -70,6 +77,7 @@ public record ReplicaShadow(
             JsonNode enabled = body.path("enabled");
             return new ReplicaShadow(
                     router,
+                    body.path("instance").asText(null),
                     body.path("flag").asText(null),
                     enabled.isBoolean() ? enabled.asBoolean() : null,
                     bar,
@@ -87,8 +95,17 @@ public record ReplicaShadow(
             return failed(router, problem);
         }
         try {
-            ReadinessBar bar = ShadowJson.readBar(reply.json().get("bar"));
-            return new ReplicaShadow(router, null, null, bar, Map.of(tenant, tally(reply.json())), null);
+            JsonNode body = reply.json();
+            ReadinessBar bar = ShadowJson.readBar(body.get("bar"));
+            JsonNode enabled = body.path("enabled");
+            return new ReplicaShadow(
+                    router,
+                    body.path("instance").asText(null),
+                    body.path("flag").asText(null),
+                    enabled.isBoolean() ? enabled.asBoolean() : null,
+                    bar,
+                    Map.of(tenant, tally(body)),
+                    null);
         } catch (IllegalArgumentException e) {
             return failed(router, malformed(reply, e));
         }

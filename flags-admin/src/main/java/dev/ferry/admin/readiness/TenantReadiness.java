@@ -37,9 +37,12 @@ public record TenantReadiness(
         return report != null;
     }
 
-    /** Known, and every gate passed. */
+    /**
+     * Known, every gate passed, and every replica shadows the tenant: one that does not (its flag state is older, or
+     * shadow reads are off there) adds nothing to the evidence, and what new answers through it was never compared.
+     */
     public boolean ready() {
-        return known() && report.ready();
+        return known() && report.ready() && notShadowing.isEmpty();
     }
 
     /** The gates that failed, or the one reason it is unknown. */
@@ -47,21 +50,34 @@ public record TenantReadiness(
         if (!known()) {
             return List.of("readiness unknown: " + unknownBecause);
         }
-        return report.gates().stream()
+        List<String> failed = new java.util.ArrayList<>(report.gates().stream()
                 .filter(g -> !g.passed())
                 .map(TenantReadiness::describe)
-                .toList();
+                .toList());
+        if (!notShadowing.isEmpty()) {
+            failed.add(NOT_SHADOWED_EVERYWHERE + ": " + notShadowing + " do not shadow " + tenant + " (expected: every"
+                    + " replica, with shadow.enabled and the same shadow.flag; a replica whose flag state is a poll"
+                    + " behind catches up within seconds)");
+        }
+        return failed;
     }
+
+    /** The gate a tenant fails when a replica does not shadow it. */
+    public static final String NOT_SHADOWED_EVERYWHERE = "shadowed_on_every_replica";
 
     /** The names of the gates that failed ({@code min_compared}), or {@code unknown}. */
     public List<String> failedGates() {
         if (!known()) {
             return List.of("unknown");
         }
-        return report.gates().stream()
+        List<String> failed = new java.util.ArrayList<>(report.gates().stream()
                 .filter(g -> !g.passed())
                 .map(g -> ShadowJson.name(g.gate()))
-                .toList();
+                .toList());
+        if (!notShadowing.isEmpty()) {
+            failed.add(NOT_SHADOWED_EVERYWHERE);
+        }
+        return failed;
     }
 
     static String describe(GateResult g) {

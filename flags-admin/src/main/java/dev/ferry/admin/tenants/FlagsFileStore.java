@@ -196,7 +196,7 @@ public final class FlagsFileStore implements MigrationStore {
     public Set<String> shadow(String shadowFlag, Set<String> on, Set<String> off) {
         return locked(() -> {
             String text = readText();
-            Set<String> next = ShadowList.next(ShadowList.read(text, shadowFlag, describe()), on, off);
+            Set<String> next = ShadowList.next(ShadowList.readAsEnabled(text, shadowFlag, describe()), on, off);
             JsonNode root = parse(text);
             ObjectNode shadow = flag(root, shadowFlag);
             if (shadow == null) {

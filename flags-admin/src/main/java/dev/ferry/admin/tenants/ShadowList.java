@@ -36,6 +36,25 @@ public final class ShadowList {
         return new TreeSet<>(read.tenants());
     }
 
+    /**
+     * The tenants the shadow flag lists, whether or not it is enabled: the base of a change, so that writing to a
+     * flag someone paused keeps the tenants it lists.
+     */
+    public static Set<String> readAsEnabled(String document, String flag, String where) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode root =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(document);
+            for (com.fasterxml.jackson.databind.JsonNode feature : root.path("features")) {
+                if (flag.equals(feature.path("name").asText(null)) && feature.isObject()) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) feature).put("enabled", true);
+                }
+            }
+            return read(root.toString(), flag, where);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return read(document, flag, where);
+        }
+    }
+
     /** {@code current} with {@code on} added and {@code off} taken out, sorted. */
     public static Set<String> next(Set<String> current, Set<String> on, Set<String> off) {
         Set<String> next = new TreeSet<>(current);

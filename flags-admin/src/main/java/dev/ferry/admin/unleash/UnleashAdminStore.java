@@ -180,7 +180,7 @@ public final class UnleashAdminStore implements MigrationStore {
         }
         JsonNode env = environmentOf(shadowFlag, feature);
         Set<String> next =
-                ShadowList.next(ShadowList.read(clientView(shadowFlag, env, null), shadowFlag, describe()), on, off);
+                ShadowList.next(ShadowList.read(clientView(shadowFlag, env, true), shadowFlag, describe()), on, off);
         String path = shadowPath(shadowFlag) + "/environments/" + AdminApi.encode(environment);
         boolean enabled = env.path("enabled").asBoolean(false);
         if (next.isEmpty()) {

@@ -62,6 +62,22 @@ class ShadowCommandTest {
     }
 
     @Test
+    void keepsTheTenantsOfAFlagSomeonePausedWhenAddingOne() throws Exception {
+        assertThat(Cli.run("--file", file, "shadow", "on", "acme", "initech").exitCode())
+                .isEqualTo(ExitCode.OK);
+        Files.writeString(
+                flags,
+                Files.readString(flags)
+                        .replaceFirst("(\"name\"\\s*:\\s*\"ferry.shadow\"[^}]*?\"enabled\"\\s*:\\s*)true", "$1false"));
+        assertThat(shadowFlag().tenants()).isEmpty(); // paused: the routers shadow nobody
+
+        Cli.Result on = Cli.run("--file", file, "shadow", "on", "umbrella");
+
+        assertThat(on.exitCode()).as(on.err()).isEqualTo(ExitCode.OK);
+        assertThat(shadowFlag().tenants()).containsExactlyInAnyOrder("acme", "initech", "umbrella");
+    }
+
+    @Test
     void notesThatATenantOnNewIsNotShadowed() {
         Cli.Result on = Cli.run("--file", file, "shadow", "on", "globex");
 

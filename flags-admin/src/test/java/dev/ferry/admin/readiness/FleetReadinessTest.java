@@ -109,6 +109,48 @@ class FleetReadinessTest {
     }
 
     @Test
+    void isUnknownWhenOneReplicaIsAskedTwiceUnderTwoNames() {
+        AdminPort.Reply a = list(ONE, BAR, "acme", true, Windows.of(200, 0));
+        AdminPort.Reply b = list(TWO, BAR, "acme", true, Windows.of(200, 0));
+        ((ObjectNode) a.json()).put("instance", "3f2a");
+        ((ObjectNode) b.json()).put("instance", "3f2a");
+
+        TenantReadiness r =
+                FleetReadiness.of("acme", List.of(ReplicaShadow.ofList(ONE, a), ReplicaShadow.ofList(TWO, b)));
+
+        assertThat(r.known()).isFalse(); // 200 of 200 counted twice would pass the bar
+        assertThat(r.unknownBecause()).contains("the same replica answered twice, at " + ONE + " and " + TWO);
+    }
+
+    @Test
+    void isUnknownWhenAReplicaHasShadowReadsOff() {
+        AdminPort.Reply off = list(TWO, BAR, "acme", false, TenantWindow.empty());
+        ((ObjectNode) off.json()).put("enabled", false);
+
+        TenantReadiness r = FleetReadiness.of(
+                "acme",
+                List.of(
+                        ReplicaShadow.ofList(ONE, list(ONE, BAR, "acme", true, Windows.of(100, 0))),
+                        ReplicaShadow.ofList(TWO, off)));
+
+        assertThat(r.ready()).isFalse();
+        assertThat(r.unknownBecause()).contains(TWO + " has shadow reads off");
+    }
+
+    @Test
+    void isNotReadyWhileAReplicaDoesNotShadowTheTenantThoughItsShareAlonePasses() {
+        TenantReadiness r = FleetReadiness.of(
+                "acme",
+                List.of(
+                        ReplicaShadow.ofList(ONE, list(ONE, BAR, "acme", true, Windows.of(100, 0))),
+                        ReplicaShadow.ofList(TWO, list(TWO, BAR, "acme", false, TenantWindow.empty()))));
+
+        assertThat(r.report().ready()).isTrue();
+        assertThat(r.ready()).isFalse();
+        assertThat(r.failedGates()).containsExactly(TenantReadiness.NOT_SHADOWED_EVERYWHERE);
+    }
+
+    @Test
     void isUnknownWhenARouterDoesNotServeShadowReads() {
         ReplicaShadow old =
                 ReplicaShadow.ofList(ONE, new AdminPort.Reply(ONE.resolve(ReplicaShadow.PATH), 404, null, null));

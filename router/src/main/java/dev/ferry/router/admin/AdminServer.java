@@ -45,6 +45,8 @@ public final class AdminServer {
     private final TenantIdRules rules;
     private final Cutover cutover;
     private final ShadowReads shadow;
+    /** This process's own id, so that a replica asked twice (two URLs, one replica) is told apart. */
+    private final String instance = java.util.UUID.randomUUID().toString();
 
     public AdminServer(
             AdminConfig config,
@@ -103,6 +105,7 @@ public final class AdminServer {
     /** Every tenant this replica tallies: its window (to add up across replicas), its report, and the bar. */
     private Publisher<Void> shadowTenants(HttpServerResponse res) {
         ObjectNode body = JSON.createObjectNode()
+                .put("instance", instance)
                 .put("flag", shadow.config().flag())
                 .put("enabled", shadow.config().enabled());
         body.set("bar", ShadowJson.bar(shadow.config().bar()));
@@ -133,7 +136,10 @@ public final class AdminServer {
     private ObjectNode shadowOf(String tenant) {
         ObjectNode node = JSON.createObjectNode()
                 .put("tenant", tenant)
-                .put("shadowed", shadow.config().enabled() && shadow.shadowed().contains(tenant));
+                .put("shadowed", shadow.config().enabled() && shadow.shadowed().contains(tenant))
+                .put("instance", instance)
+                .put("flag", shadow.config().flag())
+                .put("enabled", shadow.config().enabled());
         node.set("bar", ShadowJson.bar(shadow.config().bar()));
         dev.ferry.router.shadow.TenantWindow window = shadow.window(tenant);
         node.set(
