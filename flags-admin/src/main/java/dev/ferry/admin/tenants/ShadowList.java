@@ -46,6 +46,9 @@ public final class ShadowList {
                     new com.fasterxml.jackson.databind.ObjectMapper().readTree(document);
             for (com.fasterxml.jackson.databind.JsonNode feature : root.path("features")) {
                 if (flag.equals(feature.path("name").asText(null)) && feature.isObject()) {
+                    if (feature.path("strategies").isEmpty()) {
+                        return new TreeSet<>(); // a flag without strategies lists nobody, on or off
+                    }
                     ((com.fasterxml.jackson.databind.node.ObjectNode) feature).put("enabled", true);
                 }
             }

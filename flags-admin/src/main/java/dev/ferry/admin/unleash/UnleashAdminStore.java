@@ -179,13 +179,26 @@ public final class UnleashAdminStore implements MigrationStore {
             feature = shadowFeature(shadowFlag);
         }
         JsonNode env = environmentOf(shadowFlag, feature);
-        Set<String> next =
-                ShadowList.next(ShadowList.read(clientView(shadowFlag, env, true), shadowFlag, describe()), on, off);
+        Set<String> next = ShadowList.next(
+                env.path("strategies").isEmpty()
+                        ? Set.of() // a flag without strategies lists nobody, on or off
+                        : ShadowList.read(clientView(shadowFlag, env, true), shadowFlag, describe()),
+                on,
+                off);
         String path = shadowPath(shadowFlag) + "/environments/" + AdminApi.encode(environment);
         boolean enabled = env.path("enabled").asBoolean(false);
         if (next.isEmpty()) {
             if (enabled) {
                 api.expect("POST", path + "/off", null);
+            }
+            // and its list emptied: a flag turned off by hand keeps its list (and 'shadow on' adds to it), one that
+            // flags-admin emptied must not bring its last tenants back
+            for (JsonNode strategy : env.path("strategies")) {
+                api.expect(
+                        "DELETE",
+                        path + "/strategies/"
+                                + AdminApi.encode(strategy.path("id").asText()),
+                        null);
             }
             return confirmShadow(shadowFlag, on, off);
         }
