@@ -136,7 +136,7 @@ public final class ReadinessGate {
      */
     public Verdict check(TenantMover mover, Plan plan, boolean force) {
         boolean wave = raisesAWave(plan);
-        if (movingToNew(plan, Set.of()).isEmpty() && !wave) {
+        if (movingToNew(plan, Set.of()).isEmpty() && !wave && !changesAWave(plan)) {
             return Verdict.none(); // the shadow flag is not even read: a move back never waits on it
         }
         Set<String> shadowed = new java.util.TreeSet<>(mover.shadowed(shadowFlag));
@@ -276,6 +276,18 @@ public final class ReadinessGate {
                         && (r.percentBefore() == null
                                 || r.change().equals("created")
                                 || r.percentAfter() > r.percentBefore()));
+    }
+
+    /**
+     * A wave rule created, changed or turned on: the same percentage under another group id takes other tenants, so
+     * the shadowed ones are checked one by one (whom the wave takes before and after).
+     */
+    private static boolean changesAWave(Plan plan) {
+        return plan.rules().stream()
+                .anyMatch(r -> r.kind().equals(Rule.Kind.WAVE.label())
+                        && r.percentAfter() != null
+                        && r.percentAfter() > 0
+                        && !r.change().equals("removed"));
     }
 
     private static boolean goesToNew(Migration before, Migration after, String tenant, Instant at) {
