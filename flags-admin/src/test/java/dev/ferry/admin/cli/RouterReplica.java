@@ -92,7 +92,34 @@ public final class RouterReplica implements AutoCloseable {
         return start(dir, List.of("backends.legacy.url: " + legacy, "backends.new.url: " + fresh), flags);
     }
 
+    /**
+     * Starts the replica on free ports; again on others, at most twice more, when a port it was given was taken
+     * between choosing it and binding it (another process's outgoing connection may take any free port).
+     */
     private static RouterReplica start(Path dir, List<String> backends, List<String> flags) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(dir, backends, flags);
+            } catch (RuntimeException e) {
+                Throwable cause = e;
+                while (cause != null && !(cause instanceof PortTaken)) {
+                    cause = cause.getCause();
+                }
+                if (cause == null || attempt == 3) {
+                    throw e; // not a port taken (its log is in the message), or taken three times
+                }
+            }
+        }
+    }
+
+    /** The replica exited because a port was taken. */
+    private static final class PortTaken extends RuntimeException {
+        PortTaken(String log) {
+            super("the router could not bind its ports three times; its last log:\n" + log);
+        }
+    }
+
+    private static RouterReplica startOnce(Path dir, List<String> backends, List<String> flags) throws IOException {
         Path jar = Path.of(System.getProperty("ferry.routerJar", "../router/target/ferry-router.jar"))
                 .toAbsolutePath()
                 .normalize();
@@ -136,7 +163,15 @@ public final class RouterReplica implements AutoCloseable {
                 .build();
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
-                .failFast("the router exited; its log:\n" + replica.log(), () -> !replica.process.isAlive())
+                .failFast(() -> {
+                    if (!replica.process.isAlive()) {
+                        String output = replica.log();
+                        if (output.contains("Address already in use")) {
+                            throw new PortTaken(output);
+                        }
+                        throw new AssertionError("the router exited; its log:\n" + output);
+                    }
+                })
                 .ignoreExceptions()
                 .until(() -> client.send(ready, HttpResponse.BodyHandlers.discarding())
                                 .statusCode()
